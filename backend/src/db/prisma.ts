@@ -1,0 +1,11 @@
+import { PrismaPg } from '@prisma/adapter-pg';
+import type pg from 'pg';
+import { Prisma, PrismaClient } from './generated/client.js';
+
+export { Prisma };
+export type Db = PrismaClient;
+export type Tx = Prisma.TransactionClient;
+
+export function createPrisma(pool: pg.Pool): PrismaClient {
+  return new PrismaClient({ adapter: new PrismaPg(pool) });
+}

@@ -1,0 +1,41 @@
+import type { Tx } from '../db/prisma.js';
+import type { Actor } from './actor.js';
+
+export interface AuditRecord {
+  action: string;
+  resourceType: string;
+  resourceId: string;
+  /** What changed: `{ before, after }` for updates, the new state for creates, the old one for deletes. */
+  changes?: Record<string, unknown>;
+  /** Defaults to the actor's workspace (creating a workspace audits into the new one). */
+  workspaceId?: string;
+}
+
+/**
+ * Appends the audit entry inside the mutation's own transaction: if this insert fails, the change rolls back with it.
+ */
+export async function recordAudit(tx: Tx, actor: Actor | null, entry: AuditRecord): Promise<void> {
+  await tx.auditEntry.create({
+    data: {
+      workspaceId: entry.workspaceId ?? actor?.workspaceId ?? fail(),
+      actorUserId: actor?.userId ?? null,
+      actorTokenId: actor?.tokenId ?? null,
+      ip: actor?.ip ?? null,
+      userAgent: actor?.userAgent?.slice(0, 512) ?? null,
+      requestId: actor?.requestId ?? null,
+      action: entry.action,
+      resourceType: entry.resourceType,
+      resourceId: entry.resourceId,
+      changes: toJson(entry.changes ?? {}),
+    },
+  });
+}
+
+function fail(): never {
+  throw new Error('audit entry without a workspace');
+}
+
+/** Dates and bigints become strings so the entry stores as JSON. */
+function toJson(value: Record<string, unknown>): object {
+  return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))) as object;
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import type { Db } from '../db/prisma.js';
+import type { Actor } from './actor.js';
+import { decodeCursor, paginate } from './pagination.js';
+import { requireRole } from './policy.js';
+
+export interface AuditQuery {
+  limit: number;
+  cursor?: string | undefined;
+  actor?: string | undefined;
+  action?: string | undefined;
+  resourceType?: string | undefined;
+  resourceId?: string | undefined;
+  since?: string | undefined;
+  until?: string | undefined;
+}
+
+/** Newest first; the cursor is the last id seen. */
+export async function listAudit(db: Db, actor: Actor, q: AuditQuery) {
+  requireRole(actor, 'admin', 'reading the audit log');
+  const before = decodeCursor(q.cursor, z.string().regex(/^\d{1,19}$/));
+  const rows = await db.auditEntry.findMany({
+    where: {
+      workspaceId: actor.workspaceId,
+      ...(before ? { id: { lt: BigInt(before) } } : {}),
+      ...(q.actor ? { actorUserId: q.actor } : {}),
+      ...(q.action ? (q.action.endsWith('.') ? { action: { startsWith: q.action } } : { action: q.action }) : {}),
+      ...(q.resourceType ? { resourceType: q.resourceType } : {}),
+      ...(q.resourceId ? { resourceId: q.resourceId } : {}),
+      ...(q.since || q.until
+        ? { createdAt: { ...(q.since ? { gte: new Date(q.since) } : {}), ...(q.until ? { lt: new Date(q.until) } : {}) } }
+        : {}),
+    },
+    orderBy: { id: 'desc' },
+    take: q.limit + 1,
+  });
+  const userIds = [...new Set(rows.map((r) => r.actorUserId).filter((id): id is string => id !== null))];
+  const users = userIds.length ? await db.user.findMany({ where: { id: { in: userIds } } }) : [];
+  const emails = new Map(users.map((u) => [u.id, u.email]));
+  const page = paginate(rows, q.limit, (r) => r.id.toString());
+  return { ...page, items: page.items.map((r) => ({ ...r, email: r.actorUserId ? (emails.get(r.actorUserId) ?? null) : null })) };
+}

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { fail } from './errors.js';
+
+/** Cursors are opaque to clients: base64url JSON of the last row's sort key. */
+export function encodeCursor(key: unknown): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+export function decodeCursor<T extends z.ZodType>(cursor: string | undefined, schema: T): z.output<T> | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    const parsed = schema.safeParse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    if (parsed.success) return parsed.data;
+  } catch {
+    // falls through to the refusal below
+  }
+  return fail('invalid_cursor', 'the cursor is not one this list gave out; start again without it');
+}
+
+/** Given limit+1 rows, the page and the cursor of its last row if more follow. */
+export function paginate<Row>(rows: Row[], limit: number, keyOf: (row: Row) => unknown) {
+  const more = rows.length > limit;
+  const items = more ? rows.slice(0, limit) : rows;
+  const last = items[items.length - 1];
+  return { items, nextCursor: more && last !== undefined ? encodeCursor(keyOf(last)) : null };
+}
+
+export const TimeIdKey = z.tuple([z.iso.datetime(), z.uuid()]);

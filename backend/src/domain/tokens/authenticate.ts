@@ -1,0 +1,54 @@
+import type { Role, Scope } from '@rocqet/sdk';
+import type { Db } from '../../db/prisma.js';
+import type { Actor } from '../actor.js';
+import { fail } from '../errors.js';
+import { hashTokenSecret, looksLikeTokenSecret } from './secret.js';
+
+interface TokenRow {
+  token_id: string;
+  workspace_id: string;
+  membership_id: string;
+  user_id: string;
+  role: Role;
+  scopes: Scope[];
+  email: string;
+  name: string;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+  last_used_at: Date | null;
+}
+
+/** Last-use time is written at most this often per token, so reads stay free of writes. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+/** Resolves a bearer secret to the acting member, or refuses with the precise reason. One indexed query. */
+export async function authenticateToken(db: Db, secret: string, now = new Date()): Promise<Actor> {
+  if (!looksLikeTokenSecret(secret)) fail('invalid_token', 'the API token is not valid');
+  const rows = await db.$queryRaw<TokenRow[]>`
+    SELECT t.id AS token_id, t.workspace_id, t.membership_id, m.user_id, m.role::text AS role, t.scopes,
+           u.email, u.name, t.expires_at, t.revoked_at, t.last_used_at
+      FROM api_token t
+      JOIN membership m ON m.id = t.membership_id
+      JOIN app_user u ON u.id = m.user_id
+     WHERE t.secret_hash = ${hashTokenSecret(secret)}`;
+  const row = rows[0];
+  if (!row) fail('invalid_token', 'the API token is not valid');
+  if (row.revoked_at) fail('token_revoked', `the API token was revoked at ${row.revoked_at.toISOString()}`);
+  if (row.expires_at && row.expires_at <= now) {
+    fail('token_expired', `the API token expired at ${row.expires_at.toISOString()}`);
+  }
+  if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > LAST_USED_RESOLUTION_MS) {
+    // Fire and forget: a lost update of a last-use time is harmless, a write on every read is not.
+    db.$executeRaw`UPDATE api_token SET last_used_at = ${now} WHERE id = ${row.token_id}::uuid`.catch(() => {});
+  }
+  return {
+    workspaceId: row.workspace_id,
+    userId: row.user_id,
+    membershipId: row.membership_id,
+    tokenId: row.token_id,
+    role: row.role,
+    scopes: row.scopes,
+    email: row.email,
+    name: row.name,
+  };
+}

@@ -1,0 +1,90 @@
+import type { Scope } from '@rocqet/sdk';
+import type { Db, Tx } from '../../db/prisma.js';
+import type { Actor } from '../actor.js';
+import { recordAudit } from '../audit.js';
+import { fail, notFound } from '../errors.js';
+import { decodeCursor, paginate, TimeIdKey } from '../pagination.js';
+import { atLeast, maxScopes, requireRole } from '../policy.js';
+import { newTokenSecret } from './secret.js';
+
+const withMember = { membership: { include: { user: true } } } as const;
+
+export async function listTokens(db: Db, actor: Actor, page: { limit: number; cursor?: string | undefined }) {
+  const after = decodeCursor(page.cursor, TimeIdKey);
+  const rows = await db.apiToken.findMany({
+    where: {
+      workspaceId: actor.workspaceId,
+      ...(atLeast(actor.role, 'admin') ? {} : { membershipId: actor.membershipId }),
+      ...(after
+        ? { OR: [{ createdAt: { gt: new Date(after[0]) } }, { createdAt: new Date(after[0]), id: { gt: after[1] } }] }
+        : {}),
+    },
+    include: withMember,
+    orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    take: page.limit + 1,
+  });
+  return paginate(rows, page.limit, (r) => [r.createdAt.toISOString(), r.id]);
+}
+
+export interface CreateTokenInput {
+  name: string;
+  scopes: Scope[];
+  memberId?: string | undefined;
+  expiresAt?: string | undefined;
+  expiresInDays?: number | undefined;
+}
+
+export async function createToken(tx: Tx, actor: Actor, input: CreateTokenInput, now = new Date()) {
+  const memberId = input.memberId ?? actor.membershipId;
+  if (memberId !== actor.membershipId) requireRole(actor, 'admin', "creating another member's token");
+  const member = await tx.membership.findFirst({ where: { id: memberId, workspaceId: actor.workspaceId } });
+  if (!member) notFound('member');
+  const allowed = maxScopes(member.role);
+  const beyondRole = input.scopes.filter((s) => !allowed.includes(s));
+  if (beyondRole.length) {
+    fail('forbidden', `a ${member.role} cannot hold the ${beyondRole.join(', ')} scope`);
+  }
+  const beyondCaller = input.scopes.filter((s) => !actor.scopes.includes(s));
+  if (beyondCaller.length) fail('forbidden', `your token cannot grant the ${beyondCaller.join(', ')} scope`);
+  const expiresAt = input.expiresAt
+    ? new Date(input.expiresAt)
+    : input.expiresInDays
+      ? new Date(now.getTime() + input.expiresInDays * 86_400_000)
+      : null;
+  if (expiresAt && expiresAt <= now) fail('validation_failed', 'expiresAt must be in the future');
+  const { secret, prefix, hash } = newTokenSecret();
+  const token = await tx.apiToken.create({
+    data: {
+      workspaceId: actor.workspaceId,
+      membershipId: member.id,
+      name: input.name,
+      prefix,
+      secretHash: hash,
+      scopes: input.scopes,
+      expiresAt,
+      createdById: actor.userId,
+    },
+    include: withMember,
+  });
+  await recordAudit(tx, actor, {
+    action: 'token.create',
+    resourceType: 'token',
+    resourceId: token.id,
+    changes: { after: { name: token.name, prefix, scopes: token.scopes, memberId: member.id, expiresAt } },
+  });
+  return { token, secret };
+}
+
+export async function revokeToken(tx: Tx, actor: Actor, id: string, now = new Date()): Promise<void> {
+  const token = await tx.apiToken.findFirst({ where: { id, workspaceId: actor.workspaceId } });
+  if (!token) notFound('token');
+  if (token.membershipId !== actor.membershipId) requireRole(actor, 'admin', "revoking another member's token");
+  if (token.revokedAt) return;
+  await tx.apiToken.update({ where: { id }, data: { revokedAt: now } });
+  await recordAudit(tx, actor, {
+    action: 'token.revoke',
+    resourceType: 'token',
+    resourceId: id,
+    changes: { before: { revokedAt: null }, after: { revokedAt: now } },
+  });
+}

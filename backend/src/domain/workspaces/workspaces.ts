@@ -1,0 +1,119 @@
+import { defaultPlan, planLimits, type Plan, type WorkspaceType } from '@rocqet/sdk';
+import type { Db, Tx } from '../../db/prisma.js';
+import type { Actor } from '../actor.js';
+import { recordAudit } from '../audit.js';
+import { fail, notFound } from '../errors.js';
+import { requireRole } from '../policy.js';
+import { newTokenSecret } from '../tokens/secret.js';
+
+export interface CreateWorkspaceInput {
+  slug: string;
+  name: string;
+  type: WorkspaceType;
+  plan?: Plan | undefined;
+}
+
+function limitsFor(type: WorkspaceType, plan: Plan) {
+  return planLimits[type][plan] ?? fail('validation_failed', `the ${plan} plan is not offered for ${type} workspaces`);
+}
+
+/**
+ * Creates a workspace with `ownerUserId` as its owner and an owner token (all scopes) for it. The audit entry goes
+ * into the new workspace, attributed to the acting token when there is one.
+ */
+export async function createWorkspace(tx: Tx, actor: Actor | null, ownerUserId: string, input: CreateWorkspaceInput) {
+  const plan = input.plan ?? defaultPlan(input.type);
+  const limits = limitsFor(input.type, plan);
+  if (await tx.workspace.findUnique({ where: { slug: input.slug } })) {
+    fail('already_exists', `a workspace with slug "${input.slug}" already exists`);
+  }
+  const workspace = await tx.workspace.create({
+    data: { slug: input.slug, name: input.name, type: input.type, plan, ...limits },
+  });
+  const membership = await tx.membership.create({
+    data: { workspaceId: workspace.id, userId: ownerUserId, role: 'owner' },
+  });
+  const { secret, prefix, hash } = newTokenSecret();
+  const token = await tx.apiToken.create({
+    data: {
+      workspaceId: workspace.id,
+      membershipId: membership.id,
+      name: 'Owner token',
+      prefix,
+      secretHash: hash,
+      scopes: ['read', 'write', 'admin'],
+      createdById: ownerUserId,
+    },
+  });
+  await recordAudit(tx, actor, {
+    workspaceId: workspace.id,
+    action: 'workspace.create',
+    resourceType: 'workspace',
+    resourceId: workspace.id,
+    changes: { after: { slug: workspace.slug, name: workspace.name, type: workspace.type, plan } },
+  });
+  return { workspace, membership, token, secret };
+}
+
+/** For the demo and tests: a workspace whose owner is found or created by email. */
+export async function bootstrapWorkspace(
+  db: Db,
+  input: CreateWorkspaceInput & { owner: { email: string; name: string } },
+) {
+  return db.$transaction(async (tx) => {
+    const user = await tx.user.upsert({
+      where: { email: input.owner.email.toLowerCase() },
+      create: { email: input.owner.email.toLowerCase(), name: input.owner.name },
+      update: {},
+    });
+    return { user, ...(await createWorkspace(tx, null, user.id, input)) };
+  });
+}
+
+export async function listMyWorkspaces(db: Db, actor: Actor) {
+  const memberships = await db.membership.findMany({
+    where: { userId: actor.userId },
+    include: { workspace: true },
+    orderBy: { createdAt: 'asc' },
+  });
+  return memberships.map((m) => ({ ...m.workspace, role: m.role }));
+}
+
+/** Only the token's own workspace is visible through it; any other answers exactly like a missing one. */
+export async function getWorkspace(db: Db | Tx, actor: Actor, ref: string) {
+  const workspace = await db.workspace.findUnique({ where: { id: actor.workspaceId } });
+  if (!workspace || (ref !== workspace.id && ref !== workspace.slug)) notFound('workspace');
+  const [members, prompts] = await Promise.all([
+    db.membership.count({ where: { workspaceId: workspace.id } }),
+    db.prompt.count({ where: { workspaceId: workspace.id, deletedAt: null } }),
+  ]);
+  return { ...workspace, role: actor.role, usage: { members, prompts } };
+}
+
+export async function updateWorkspace(
+  tx: Tx,
+  actor: Actor,
+  ref: string,
+  input: { name?: string | undefined; slug?: string | undefined },
+  precondition?: (current: Awaited<ReturnType<typeof getWorkspace>>) => void,
+) {
+  const before = await getWorkspace(tx, actor, ref);
+  requireRole(actor, 'admin', 'changing the workspace');
+  precondition?.(before);
+  if (input.slug !== undefined && input.slug !== before.slug) {
+    if (await tx.workspace.findUnique({ where: { slug: input.slug } })) {
+      fail('already_exists', `a workspace with slug "${input.slug}" already exists`);
+    }
+  }
+  const workspace = await tx.workspace.update({
+    where: { id: before.id },
+    data: { ...input, updatedAt: new Date() },
+  });
+  await recordAudit(tx, actor, {
+    action: 'workspace.update',
+    resourceType: 'workspace',
+    resourceId: workspace.id,
+    changes: { before: { name: before.name, slug: before.slug }, after: { name: workspace.name, slug: workspace.slug } },
+  });
+  return { ...workspace, role: actor.role, usage: before.usage };
+}

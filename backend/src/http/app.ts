@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import { routes, type RouteDef } from '@rocqet/sdk';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { DomainError } from '../domain/errors.js';
+import type { AppDeps } from './context.js';
+import { docsRoutes } from './docs.js';
+import { problemBody, sendProblem, type ProblemBody } from './problem.js';
+import { auditRoutes } from './routes/audit.js';
+import { folderRoutes } from './routes/folders.js';
+import { memberRoutes } from './routes/members.js';
+import { tokenRoutes } from './routes/tokens.js';
+import { workspaceRoutes } from './routes/workspaces.js';
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** The contract's path templates as matchers, to tell a wrong method (405) from an unknown path (404). */
+const templates = Object.values(routes as Record<string, RouteDef>).map((r) => ({
+  method: r.method,
+  pattern: new RegExp('^' + r.path.replace(/\{\w+\}/g, '[^/]+') + '/?$'),
+}));
+
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+
+  app.use((req, res, next) => {
+    const incoming = req.get('x-request-id');
+    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    res.locals.requestId = requestId;
+    res.set('X-Request-Id', requestId);
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const route = (res.locals.route as string | undefined) ?? 'unmatched';
+      deps.metrics.httpDuration.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
+      deps.logger.info(
+        {
+          requestId,
+          method: req.method,
+          route,
+          path: req.path,
+          status: res.statusCode,
+          ms: Math.round(seconds * 10_000) / 10,
+          tokenId: res.locals.tokenId,
+        },
+        'request',
+      );
+    });
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.locals.route = '/healthz';
+    res.json({ status: 'ok', version: deps.version });
+  });
+  app.get('/readyz', async (_req, res) => {
+    res.locals.route = '/readyz';
+    try {
+      await deps.pool.query('SELECT 1');
+      res.json({ status: 'ready' });
+    } catch (err) {
+      sendProblem(res, problemBody('unavailable', `database: ${(err as Error).message}`));
+    }
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.locals.route = '/metrics';
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+  docsRoutes(app, deps.version);
+
+  const api = express.Router({ caseSensitive: true, strict: false });
+  api.use(express.json({ limit: deps.config.bodyLimit, strict: false, type: ['application/json', 'application/*+json'] }));
+  workspaceRoutes(api, deps);
+  memberRoutes(api, deps);
+  tokenRoutes(api, deps);
+  folderRoutes(api, deps);
+  auditRoutes(api, deps);
+  app.use(api);
+
+  app.use((req: Request, res: Response) => {
+    const allowed = templates.filter((t) => t.pattern.test(req.path)).map((t) => t.method);
+    if (allowed.length) {
+      res.set('Allow', [...new Set(allowed)].join(', '));
+      sendProblem(res, problemBody('method_not_allowed', `${req.method} is not allowed here; use ${allowed.join(', ')}`));
+      return;
+    }
+    sendProblem(res, problemBody('not_found', `no endpoint at ${req.method} ${req.path}`));
+  });
+
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const body = toProblem(err);
+    if (body.status >= 500) {
+      deps.logger.error({ err, requestId: res.locals.requestId, path: req.path }, 'unhandled error');
+    }
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    sendProblem(res, body);
+  });
+  return app;
+}
+
+interface HttpishError {
+  type?: string;
+  status?: number;
+  code?: string;
+  message?: string;
+  meta?: Record<string, unknown>;
+}
+
+export function toProblem(err: unknown): ProblemBody {
+  if (err instanceof DomainError) return problemBody(err.code, err.message, err.extra);
+  const e = (err ?? {}) as HttpishError;
+  switch (e.type) {
+    case 'entity.parse.failed':
+      return problemBody('invalid_json', `the body is not valid JSON: ${e.message ?? ''}`.trim());
+    case 'entity.too.large':
+      return problemBody('payload_too_large', 'the request body is larger than the server accepts');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return problemBody('unsupported_media_type', e.message);
+    case 'request.aborted':
+      return problemBody('validation_failed', 'the request was aborted');
+  }
+  if (err instanceof URIError || (e.status === 400 && typeof e.message === 'string' && /URI/i.test(e.message))) {
+    return problemBody('validation_failed', 'the URL is not validly encoded');
+  }
+  // Prisma: a unique constraint raced past the domain's own check.
+  if (e.code === 'P2002') return problemBody('already_exists', 'it already exists');
+  if (e.code === 'P2025') return problemBody('not_found', 'not found');
+  if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+    return problemBody('validation_failed', e.message ?? 'bad request');
+  }
+  return problemBody('internal', 'an unexpected error occurred; it has been logged');
+}

@@ -1,0 +1,17 @@
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { Db } from '../db/prisma.js';
+import type { Metrics } from './metrics.js';
+import type { RateLimiter } from './rateLimit.js';
+
+/** What the HTTP layer needs from the rest of the process. */
+export interface AppDeps {
+  db: Db;
+  pool: pg.Pool;
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  rateLimiter: RateLimiter;
+  version: string;
+}

@@ -1,0 +1,123 @@
+import type { ApiToken, AuditEntry, Folder, Member, Plan, Role, Scope, Workspace, WorkspaceType } from '@rocqet/sdk';
+
+const iso = (d: Date) => d.toISOString();
+const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
+
+export function presentWorkspace(w: {
+  id: string;
+  slug: string;
+  name: string;
+  type: string;
+  plan: string;
+  maxMembers: number;
+  maxPrompts: number;
+  createdAt: Date;
+  updatedAt: Date;
+  role: string;
+  usage?: { members: number; prompts: number };
+}): Workspace {
+  return {
+    id: w.id,
+    slug: w.slug,
+    name: w.name,
+    type: w.type as WorkspaceType,
+    plan: w.plan as Plan,
+    limits: { maxMembers: w.maxMembers, maxPrompts: w.maxPrompts },
+    ...(w.usage ? { usage: w.usage } : {}),
+    role: w.role as Role,
+    createdAt: iso(w.createdAt),
+    updatedAt: iso(w.updatedAt),
+  };
+}
+
+export function presentMember(m: {
+  id: string;
+  userId: string;
+  role: string;
+  createdAt: Date;
+  updatedAt: Date;
+  user: { email: string; name: string };
+}): Member {
+  return {
+    id: m.id,
+    userId: m.userId,
+    email: m.user.email,
+    name: m.user.name,
+    role: m.role as Role,
+    createdAt: iso(m.createdAt),
+    updatedAt: iso(m.updatedAt),
+  };
+}
+
+export function presentToken(t: {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  membershipId: string;
+  expiresAt: Date | null;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+  createdAt: Date;
+  membership: { userId: string; user: { email: string } };
+}): ApiToken {
+  return {
+    id: t.id,
+    name: t.name,
+    prefix: t.prefix,
+    scopes: t.scopes as Scope[],
+    memberId: t.membershipId,
+    userId: t.membership.userId,
+    email: t.membership.user.email,
+    expiresAt: isoOrNull(t.expiresAt),
+    lastUsedAt: isoOrNull(t.lastUsedAt),
+    revokedAt: isoOrNull(t.revokedAt),
+    createdAt: iso(t.createdAt),
+  };
+}
+
+export function presentFolder(f: {
+  id: string;
+  name: string;
+  parentId: string | null;
+  path: string;
+  createdAt: Date;
+  updatedAt: Date;
+}): Folder {
+  return {
+    id: f.id,
+    name: f.name,
+    parentId: f.parentId,
+    path: f.path,
+    createdAt: iso(f.createdAt),
+    updatedAt: iso(f.updatedAt),
+  };
+}
+
+export function presentAudit(a: {
+  id: bigint;
+  action: string;
+  resourceType: string;
+  resourceId: string;
+  actorUserId: string | null;
+  actorTokenId: string | null;
+  email: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+  changes: unknown;
+  createdAt: Date;
+}): AuditEntry {
+  return {
+    id: a.id.toString(),
+    action: a.action,
+    resourceType: a.resourceType,
+    resourceId: a.resourceId,
+    actor: { userId: a.actorUserId, tokenId: a.actorTokenId, email: a.email },
+    ip: a.ip,
+    userAgent: a.userAgent,
+    requestId: a.requestId,
+    changes: (a.changes ?? {}) as Record<string, unknown>,
+    createdAt: iso(a.createdAt),
+  };
+}

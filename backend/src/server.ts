@@ -1,0 +1,74 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type pg from 'pg';
+import { pino, type Logger } from 'pino';
+import { repoRoot, type Config } from './config.js';
+import { migrate } from './db/migrate.js';
+import { createPool } from './db/pool.js';
+import { createPrisma, type Db } from './db/prisma.js';
+import { createApp } from './http/app.js';
+import { createMetrics } from './http/metrics.js';
+import { createMemoryRateLimiter } from './http/rateLimit.js';
+
+export const version = (
+  JSON.parse(readFileSync(path.join(repoRoot, 'backend', 'package.json'), 'utf8')) as { version: string }
+).version;
+
+export interface Backend {
+  url: string;
+  db: Db;
+  pool: pg.Pool;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to `databaseUrl`, applies pending migrations and serves the API. Closing stops accepting requests,
+ * lets in-flight ones finish, then releases the database.
+ */
+export async function startBackend(config: Config & { databaseUrl: string }, logger?: Logger): Promise<Backend> {
+  const log = logger ?? pino({ level: config.logLevel, base: { service: 'rocqet' } });
+  const metrics = createMetrics();
+  const pool = createPool(config.databaseUrl, {
+    max: config.poolSize,
+    onQueryTime: (s) => metrics.dbDuration.observe(s),
+  });
+  await migrate(pool, { log: (m) => log.info(m) });
+  const db = createPrisma(pool);
+  const app = createApp({
+    db,
+    pool,
+    config,
+    logger: log,
+    metrics,
+    rateLimiter: createMemoryRateLimiter(config.rateLimit),
+    version,
+  });
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.port, config.host, () => resolve(s));
+    s.once('error', reject);
+  });
+  server.keepAliveTimeout = 65_000;
+  const { port } = server.address() as AddressInfo;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${port}`,
+    db,
+    pool,
+    logger: log,
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        });
+        await db.$disconnect();
+        await pool.end();
+      })();
+      return closing;
+    },
+  };
+}

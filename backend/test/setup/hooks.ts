@@ -1,0 +1,7 @@
+import { dropTemplate } from '../support/db.js';
+
+export const mochaHooks = {
+  async afterAll() {
+    await dropTemplate();
+  },
+};

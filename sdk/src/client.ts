@@ -1,0 +1,103 @@
+import { routes, type RouteDef, type RouteId, type RouteInput, type RouteOutput, type Routes } from './contract/index.js';
+import { Problem } from './contract/common.js';
+import { RocqetError } from './errors.js';
+import { isProblemCode } from './problems.js';
+
+export interface ClientOptions {
+  baseUrl: string;
+  token?: string;
+  /** Defaults to the global fetch. */
+  fetch?: typeof fetch;
+  userAgent?: string;
+  /** Milliseconds before a request is abandoned; default 30 s. */
+  timeoutMs?: number;
+}
+
+export interface RawResponse<T> {
+  status: number;
+  headers: Headers;
+  data: T;
+}
+
+type Args<D> = object extends RouteInput<D> ? [input?: RouteInput<D>] : [input: RouteInput<D>];
+
+export type Client = {
+  [K in RouteId]: (...args: Args<Routes[K]>) => Promise<RouteOutput<Routes[K]>>;
+} & {
+  /** The same call, with status and headers (ETag, RateLimit-*) kept. */
+  raw<K extends RouteId>(id: K, ...args: Args<Routes[K]>): Promise<RawResponse<RouteOutput<Routes[K]>>>;
+  readonly baseUrl: string;
+};
+
+export function createClient(options: ClientOptions): Client {
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const doFetch = options.fetch ?? fetch;
+
+  async function call(def: RouteDef, input: Record<string, unknown> = {}): Promise<RawResponse<unknown>> {
+    const url = new URL(baseUrl + buildPath(def.path, input.params as Record<string, unknown> | undefined));
+    appendQuery(url, input.query as Record<string, unknown> | undefined);
+    const headers: Record<string, string> = { accept: 'application/json, application/problem+json, */*' };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    if (options.userAgent) headers['user-agent'] = options.userAgent;
+    Object.assign(headers, input.headers as Record<string, string> | undefined);
+    let body: string | undefined;
+    if (input.body !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(input.body);
+    }
+    let res: Response;
+    try {
+      res = await doFetch(url, {
+        method: def.method,
+        headers,
+        body,
+        signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
+      });
+    } catch (err) {
+      throw new RocqetError('network_error', 0, `cannot reach ${baseUrl}: ${(err as Error).message}`);
+    }
+    if (res.status === 304) return { status: 304, headers: res.headers, data: undefined };
+    if (!res.ok) throw await toError(res);
+    if (res.status === 204) return { status: 204, headers: res.headers, data: undefined };
+    const type = res.headers.get('content-type') ?? '';
+    const data = type.includes('json') ? await res.json() : await res.text();
+    return { status: res.status, headers: res.headers, data };
+  }
+
+  const client: Record<string, unknown> = {
+    baseUrl,
+    raw: (id: RouteId, input?: Record<string, unknown>) => call(routes[id] as RouteDef, input),
+  };
+  for (const [id, def] of Object.entries(routes)) {
+    client[id] = async (input?: Record<string, unknown>) => (await call(def as RouteDef, input)).data;
+  }
+  return client as Client;
+}
+
+function buildPath(template: string, params: Record<string, unknown> = {}): string {
+  return template.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined || value === null) throw new TypeError(`missing path parameter "${name}"`);
+    return encodeURIComponent(String(value));
+  });
+}
+
+function appendQuery(url: URL, query: Record<string, unknown> = {}): void {
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || value === null) continue;
+    for (const v of Array.isArray(value) ? value : [value]) url.searchParams.append(key, String(v));
+  }
+}
+
+async function toError(res: Response): Promise<RocqetError> {
+  const text = await res.text();
+  try {
+    const problem = Problem.parse(JSON.parse(text));
+    if (isProblemCode(problem.code)) {
+      return new RocqetError(problem.code, res.status, problem.detail ?? problem.title, problem);
+    }
+  } catch {
+    // not a problem document: fall through
+  }
+  return new RocqetError('unexpected_response', res.status, `HTTP ${res.status}: ${text.slice(0, 200)}`);
+}

@@ -1,0 +1,40 @@
+import { z } from 'zod';
+import { Id, Limit, Cursor, Timestamp, page } from './common.js';
+import { route } from './route.js';
+
+export const AuditEntry = z.object({
+  id: z.string().describe('monotonic per installation; the change feed cursor'),
+  action: z.string().describe('for example folder.create, member.update, prompt.commit'),
+  resourceType: z.string(),
+  resourceId: z.string(),
+  actor: z.object({ userId: Id.nullable(), tokenId: Id.nullable(), email: z.string().nullable() }),
+  ip: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  requestId: z.string().nullable(),
+  changes: z.record(z.string(), z.unknown()),
+  createdAt: Timestamp,
+});
+export type AuditEntry = z.infer<typeof AuditEntry>;
+
+export const auditRoutes = {
+  listAudit: route({
+    method: 'GET',
+    path: '/v1/audit',
+    summary: 'The audit log, newest first (owners and admins)',
+    tag: 'Audit',
+    scope: 'read',
+    query: z.strictObject({
+      limit: Limit,
+      cursor: Cursor.optional(),
+      actor: Id.optional().describe('user id'),
+      action: z.string().min(1).max(100).optional().describe('exact action, or a prefix ending in "." (folder.)'),
+      resourceType: z.string().min(1).max(50).optional(),
+      resourceId: z.string().min(1).max(100).optional(),
+      since: Timestamp.optional(),
+      until: Timestamp.optional(),
+    }),
+    response: page(AuditEntry),
+    status: 200,
+    problems: ['invalid_cursor', 'forbidden'],
+  }),
+};

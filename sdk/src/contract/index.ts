@@ -1,0 +1,24 @@
+import { auditRoutes } from './audit.js';
+import { folderRoutes } from './folders.js';
+import { memberRoutes } from './members.js';
+import { tokenRoutes } from './tokens.js';
+import { workspaceRoutes } from './workspaces.js';
+
+/** Every endpoint of the API, by operation id. */
+export const routes = {
+  ...workspaceRoutes,
+  ...memberRoutes,
+  ...tokenRoutes,
+  ...folderRoutes,
+  ...auditRoutes,
+};
+export type Routes = typeof routes;
+export type RouteId = keyof Routes;
+
+export * from './common.js';
+export * from './route.js';
+export * from './workspaces.js';
+export * from './members.js';
+export * from './tokens.js';
+export * from './folders.js';
+export * from './audit.js';

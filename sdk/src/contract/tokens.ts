@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { DisplayName, Id, PageQuery, Scope, Timestamp, page } from './common.js';
+import { route } from './route.js';
+
+export const ApiToken = z.object({
+  id: Id,
+  name: z.string(),
+  prefix: z.string().describe('the visible start of the secret, to recognise it'),
+  scopes: z.array(Scope),
+  memberId: Id,
+  userId: Id,
+  email: z.string(),
+  expiresAt: Timestamp.nullable(),
+  lastUsedAt: Timestamp.nullable(),
+  revokedAt: Timestamp.nullable(),
+  createdAt: Timestamp,
+});
+export type ApiToken = z.infer<typeof ApiToken>;
+
+export const CreateTokenBody = z
+  .strictObject({
+    name: DisplayName,
+    scopes: z.array(Scope).min(1, 'give at least one scope').max(3),
+    memberId: Id.optional().describe('create it for another member (admins); defaults to the caller'),
+    expiresAt: Timestamp.optional(),
+    expiresInDays: z.number().int().min(1).max(3650).optional(),
+  })
+  .refine((b) => !(b.expiresAt && b.expiresInDays), { message: 'give expiresAt or expiresInDays, not both' })
+  .refine((b) => new Set(b.scopes).size === b.scopes.length, { message: 'scopes must not repeat', path: ['scopes'] });
+
+export const tokenRoutes = {
+  listTokens: route({
+    method: 'GET',
+    path: '/v1/tokens',
+    summary: "List API tokens (admins see everyone's, others their own); secrets are never shown again",
+    tag: 'Tokens',
+    scope: 'admin',
+    query: PageQuery,
+    response: page(ApiToken),
+    status: 200,
+    problems: ['invalid_cursor'],
+  }),
+  createToken: route({
+    method: 'POST',
+    path: '/v1/tokens',
+    summary: 'Create an API token; the answer holds the secret, shown this once',
+    tag: 'Tokens',
+    scope: 'admin',
+    body: CreateTokenBody,
+    response: z.object({ token: ApiToken, secret: z.string() }),
+    status: 201,
+    problems: ['forbidden', 'not_found'],
+  }),
+  revokeToken: route({
+    method: 'DELETE',
+    path: '/v1/tokens/{id}',
+    summary: 'Revoke an API token (your own, or any as an admin)',
+    tag: 'Tokens',
+    scope: 'admin',
+    params: z.strictObject({ id: Id }),
+    status: 204,
+    problems: ['not_found', 'forbidden'],
+  }),
+};

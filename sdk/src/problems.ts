@@ -1,0 +1,51 @@
+/**
+ * Every error the API answers is an RFC 9457 problem with one of these stable codes. Clients branch on `code`,
+ * never on `title` or `detail`, so a code is never renamed or reused for something else.
+ */
+export const problemCodes = {
+  validation_failed: { status: 400, title: 'The request is not valid' },
+  invalid_json: { status: 400, title: 'The request body is not valid JSON' },
+  invalid_cursor: { status: 400, title: 'The pagination cursor is not valid' },
+  unauthenticated: { status: 401, title: 'Authentication is required' },
+  invalid_token: { status: 401, title: 'The API token is not valid' },
+  token_expired: { status: 401, title: 'The API token has expired' },
+  token_revoked: { status: 401, title: 'The API token has been revoked' },
+  forbidden: { status: 403, title: 'Your role does not allow this' },
+  insufficient_scope: { status: 403, title: 'The API token lacks the scope this needs' },
+  limit_exceeded: { status: 403, title: 'The workspace plan limit is reached' },
+  not_found: { status: 404, title: 'Not found' },
+  ref_not_found: { status: 404, title: 'The ref does not exist' },
+  method_not_allowed: { status: 405, title: 'Method not allowed' },
+  already_exists: { status: 409, title: 'It already exists' },
+  last_owner: { status: 409, title: 'A workspace needs at least one owner' },
+  folder_not_empty: { status: 409, title: 'The folder is not empty' },
+  folder_cycle: { status: 409, title: 'A folder cannot move into its own subtree' },
+  head_moved: { status: 409, title: 'The branch head moved' },
+  merge_conflict: { status: 409, title: 'The merge has conflicts' },
+  tag_immutable: { status: 409, title: 'Tags cannot be moved' },
+  default_branch: { status: 409, title: 'The default branch cannot be deleted' },
+  prompt_deleted: { status: 409, title: 'The prompt is deleted' },
+  precondition_failed: { status: 412, title: 'The resource changed since you read it' },
+  payload_too_large: { status: 413, title: 'The request body is too large' },
+  unsupported_media_type: { status: 415, title: 'The request body must be JSON' },
+  no_changes: { status: 422, title: 'The commit changes nothing' },
+  invalid_front_matter: { status: 422, title: 'The front matter is not valid' },
+  missing_variables: { status: 422, title: 'Required variables are missing' },
+  invalid_variable_value: { status: 422, title: 'A variable value is not allowed' },
+  import_invalid: { status: 422, title: 'The import file is not valid' },
+  rate_limited: { status: 429, title: 'Too many requests' },
+  internal: { status: 500, title: 'Internal error' },
+  unavailable: { status: 503, title: 'Service unavailable' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ProblemCode = keyof typeof problemCodes;
+
+export const PROBLEM_TYPE_BASE = 'https://rocqet.dev/problems/';
+
+export function problemType(code: ProblemCode): string {
+  return PROBLEM_TYPE_BASE + code.replaceAll('_', '-');
+}
+
+export function isProblemCode(code: unknown): code is ProblemCode {
+  return typeof code === 'string' && Object.hasOwn(problemCodes, code);
+}
