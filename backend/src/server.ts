@@ -11,6 +11,7 @@ import { createPrisma, type Db } from './db/prisma.js';
 import { createApp } from './http/app.js';
 import { createMetrics } from './http/metrics.js';
 import { createMemoryRateLimiter } from './http/rateLimit.js';
+import { UsageCounter } from './domain/prompts/usage.js';
 
 export const version = (
   JSON.parse(readFileSync(path.join(repoRoot, 'backend', 'package.json'), 'utf8')) as { version: string }
@@ -37,6 +38,7 @@ export async function startBackend(config: Config & { databaseUrl: string }, log
   });
   await migrate(pool, { log: (m) => log.info(m) });
   const db = createPrisma(pool);
+  const usage = new UsageCounter(db).start();
   const app = createApp({
     db,
     pool,
@@ -45,6 +47,7 @@ export async function startBackend(config: Config & { databaseUrl: string }, log
     metrics,
     rateLimiter: createMemoryRateLimiter(config.rateLimit),
     version,
+    usage,
   });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
@@ -65,6 +68,7 @@ export async function startBackend(config: Config & { databaseUrl: string }, log
           server.close(() => resolve());
           server.closeIdleConnections();
         });
+        await usage.stop().catch((err: unknown) => log.warn({ err }, 'usage counts not flushed'));
         await db.$disconnect();
         await pool.end();
       })();

@@ -18,7 +18,10 @@ export interface AuditQuery {
 /** Newest first; the cursor is the last id seen. */
 export async function listAudit(db: Db, actor: Actor, q: AuditQuery) {
   requireRole(actor, 'admin', 'reading the audit log');
-  const before = decodeCursor(q.cursor, z.string().regex(/^\d{1,19}$/));
+  const before = decodeCursor(
+    q.cursor,
+    z.string().regex(/^\d{1,19}$/).refine((s) => BigInt(s) <= 9_223_372_036_854_775_807n), // a bigint id
+  );
   const rows = await db.auditEntry.findMany({
     where: {
       workspaceId: actor.workspaceId,

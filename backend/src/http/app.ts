@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { routes, type RouteDef } from '@rocqet/sdk';
+import { isTemplateError, routes, type RouteDef } from '@rocqet/sdk';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { DomainError } from '../domain/errors.js';
 import type { AppDeps } from './context.js';
@@ -8,6 +8,7 @@ import { problemBody, sendProblem, type ProblemBody } from './problem.js';
 import { auditRoutes } from './routes/audit.js';
 import { folderRoutes } from './routes/folders.js';
 import { memberRoutes } from './routes/members.js';
+import { importExportRoutes, promptRoutes } from './routes/prompts.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { workspaceRoutes } from './routes/workspaces.js';
 
@@ -71,12 +72,16 @@ export function createApp(deps: AppDeps): express.Express {
   docsRoutes(app, deps.version);
 
   const api = express.Router({ caseSensitive: true, strict: false });
+  // Imports carry whole libraries; everything else keeps the small limit.
+  api.use('/v1/import', express.json({ limit: '60mb', type: ['application/json', 'application/*+json'] }));
   api.use(express.json({ limit: deps.config.bodyLimit, strict: false, type: ['application/json', 'application/*+json'] }));
   workspaceRoutes(api, deps);
   memberRoutes(api, deps);
   tokenRoutes(api, deps);
   folderRoutes(api, deps);
   auditRoutes(api, deps);
+  promptRoutes(api, deps);
+  importExportRoutes(api, deps);
   app.use(api);
 
   app.use((req: Request, res: Response) => {
@@ -113,6 +118,7 @@ interface HttpishError {
 
 export function toProblem(err: unknown): ProblemBody {
   if (err instanceof DomainError) return problemBody(err.code, err.message, err.extra);
+  if (isTemplateError(err)) return problemBody(err.code, err.message, { ...err.details });
   const e = (err ?? {}) as HttpishError;
   switch (e.type) {
     case 'entity.parse.failed':
@@ -128,6 +134,8 @@ export function toProblem(err: unknown): ProblemBody {
   if (err instanceof URIError || (e.status === 400 && typeof e.message === 'string' && /URI/i.test(e.message))) {
     return problemBody('validation_failed', 'the URL is not validly encoded');
   }
+  // PostgreSQL refuses NUL characters in text: the input is at fault, not the server.
+  if (postgresCode(e) === '22021') return problemBody('validation_failed', 'text must not contain NUL characters');
   // Prisma: a unique constraint raced past the domain's own check.
   if (e.code === 'P2002') return problemBody('already_exists', 'it already exists');
   if (e.code === 'P2025') return problemBody('not_found', 'not found');
@@ -135,4 +143,10 @@ export function toProblem(err: unknown): ProblemBody {
     return problemBody('validation_failed', e.message ?? 'bad request');
   }
   return problemBody('internal', 'an unexpected error occurred; it has been logged');
+}
+
+/** The SQLSTATE behind a Prisma driver-adapter error, if that is what `e` is. */
+function postgresCode(e: HttpishError): string | undefined {
+  const cause = (e.meta?.driverAdapterError as { cause?: { originalCode?: unknown } } | undefined)?.cause;
+  return typeof cause?.originalCode === 'string' ? cause.originalCode : undefined;
 }

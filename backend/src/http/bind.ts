@@ -36,6 +36,18 @@ export function checkIfMatch(req: Request, current: unknown): void {
   }
 }
 
+/**
+ * If-None-Match (weak comparison; `*` matches anything): the client's copy is current. Evaluated here rather than by
+ * Express's freshness check, which gives up whenever the request carries `Cache-Control: no-cache` — and fetch() adds
+ * that to every conditional request, so clients on fetch (the sdk) would never see a 304.
+ */
+export function notModified(req: Request, etag: string): boolean {
+  const header = req.get('if-none-match');
+  if (!header) return false;
+  const opaque = (t: string) => t.trim().replace(/^W\//, '');
+  return header.split(',').some((t) => t.trim() === '*' || opaque(t) === opaque(etag));
+}
+
 function validation(where: string, error: z.ZodError): DomainError {
   const errors = error.issues.map((i) => ({
     path: [where, ...i.path.map(String)].join('.'),
@@ -93,8 +105,13 @@ export function bind<D extends RouteDef>(router: Router, deps: AppDeps, def: D, 
         throw new Error(`response of ${def.method} ${def.path} breaks the contract: ${checked.error.message}`);
       }
     }
-    if (def.method === 'GET' && !res.get('etag')) res.set('ETag', etagOf(result));
-    // res.json answers 304 itself when If-None-Match matches the ETag.
+    if (def.method === 'GET') {
+      if (!res.get('etag')) res.set('ETag', etagOf(result));
+      if (notModified(req, String(res.get('etag')))) {
+        res.status(304).end();
+        return;
+      }
+    }
     res.status(def.status).json(result);
   });
 }

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Db } from '../db/prisma.js';
+import type { UsageCounter } from '../domain/prompts/usage.js';
 import type { Metrics } from './metrics.js';
 import type { RateLimiter } from './rateLimit.js';
 
@@ -14,4 +15,5 @@ export interface AppDeps {
   metrics: Metrics;
   rateLimiter: RateLimiter;
   version: string;
+  usage: UsageCounter;
 }

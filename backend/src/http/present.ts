@@ -1,4 +1,4 @@
-import type { ApiToken, AuditEntry, Folder, Member, Plan, Role, Scope, Workspace, WorkspaceType } from '@rocqet/sdk';
+import type { ApiToken, AuditEntry, Commit, Folder, Member, Plan, Prompt, Role, Scope, Workspace, WorkspaceType } from '@rocqet/sdk';
 
 const iso = (d: Date) => d.toISOString();
 const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
@@ -119,5 +119,66 @@ export function presentAudit(a: {
     requestId: a.requestId,
     changes: (a.changes ?? {}) as Record<string, unknown>,
     createdAt: iso(a.createdAt),
+  };
+}
+
+export function presentCommit(c: {
+  id: string;
+  seq: number;
+  parentId: string | null;
+  mergeParentId: string | null;
+  message: string;
+  authorId: string | null;
+  authorName: string;
+  createdAt: Date;
+  contentHash: Uint8Array;
+  size: number;
+}): Commit {
+  return {
+    id: c.id,
+    seq: c.seq,
+    parentId: c.parentId,
+    mergeParentId: c.mergeParentId,
+    message: c.message,
+    author: { id: c.authorId, name: c.authorName },
+    createdAt: iso(c.createdAt),
+    contentHash: Buffer.from(c.contentHash).toString('hex'),
+    size: c.size,
+  };
+}
+
+export function presentPrompt(
+  p: {
+    id: string;
+    slug: string;
+    title: string;
+    description: string;
+    tags: string[];
+    folderId: string | null;
+    defaultBranch: string;
+    headCommitId: string | null;
+    viewCount: bigint;
+    renderCount: bigint;
+    createdAt: Date;
+    updatedAt: Date;
+    deletedAt: Date | null;
+  },
+  folders: Map<string, { path: string }>,
+): Prompt {
+  const folder = p.folderId ? folders.get(p.folderId) : undefined;
+  return {
+    id: p.id,
+    slug: p.slug,
+    path: folder ? `${folder.path}/${p.slug}` : p.slug,
+    title: p.title,
+    description: p.description,
+    tags: p.tags,
+    folderId: p.folderId,
+    defaultBranch: p.defaultBranch,
+    headCommitId: p.headCommitId,
+    usage: { views: Number(p.viewCount), renders: Number(p.renderCount) },
+    createdAt: iso(p.createdAt),
+    updatedAt: iso(p.updatedAt),
+    deletedAt: isoOrNull(p.deletedAt),
   };
 }

@@ -16,8 +16,11 @@ CREATE TABLE prompt (
   created_by_id  uuid,
   created_at     timestamptz(3) NOT NULL DEFAULT now(),
   updated_at     timestamptz(3) NOT NULL DEFAULT now(),
-  deleted_at     timestamptz(3)
+  deleted_at     timestamptz(3),
+  -- The prompt id in the workspace an export came from: re-importing the same export updates, never duplicates.
+  origin_id      uuid
 );
+CREATE UNIQUE INDEX prompt_origin_idx ON prompt (workspace_id, origin_id);
 -- A slug is unique per folder among live prompts; a deleted prompt frees its slug (restore checks it again).
 CREATE UNIQUE INDEX prompt_slug_per_folder ON prompt (workspace_id, folder_id, slug) NULLS NOT DISTINCT
   WHERE deleted_at IS NULL;
@@ -43,8 +46,10 @@ CREATE TABLE prompt_commit (
   chain_length    integer NOT NULL,
   -- Already compressed by the application: keep PostgreSQL from trying again.
   payload         bytea NOT NULL,
+  origin_id       uuid,
   UNIQUE (prompt_id, seq)
 );
+CREATE UNIQUE INDEX prompt_commit_origin_idx ON prompt_commit (prompt_id, origin_id);
 ALTER TABLE prompt_commit ALTER COLUMN payload SET STORAGE EXTERNAL;
 CREATE INDEX prompt_commit_parent_idx ON prompt_commit (parent_id);
 ALTER TABLE prompt ADD CONSTRAINT prompt_head_commit_fk FOREIGN KEY (head_commit_id) REFERENCES prompt_commit(id)

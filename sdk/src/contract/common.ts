@@ -9,7 +9,9 @@ export const DisplayName = z
   .string()
   .trim()
   .min(1, 'must not be empty')
-  .max(120, 'must be at most 120 characters');
+  .max(120, 'must be at most 120 characters')
+  // eslint-disable-next-line no-control-regex
+  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), 'must not contain control characters');
 
 export const Slug = z
   .string()

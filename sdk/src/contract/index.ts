@@ -1,6 +1,7 @@
 import { auditRoutes } from './audit.js';
 import { folderRoutes } from './folders.js';
 import { memberRoutes } from './members.js';
+import { promptRoutes } from './prompts.js';
 import { tokenRoutes } from './tokens.js';
 import { workspaceRoutes } from './workspaces.js';
 
@@ -11,6 +12,7 @@ export const routes = {
   ...tokenRoutes,
   ...folderRoutes,
   ...auditRoutes,
+  ...promptRoutes,
 };
 export type Routes = typeof routes;
 export type RouteId = keyof Routes;
@@ -22,3 +24,4 @@ export * from './members.js';
 export * from './tokens.js';
 export * from './folders.js';
 export * from './audit.js';
+export * from './prompts.js';

@@ -1,0 +1,76 @@
+import { Prisma, type Db } from '../../db/prisma.js';
+
+/**
+ * Views and renders are counted in memory and written in one statement every few seconds, so reading a prompt never
+ * waits on (or contends for) a row write. A crash loses at most one interval of counts.
+ */
+export class UsageCounter {
+  #pending = new Map<string, { views: number; renders: number }>();
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly db: Db, private readonly intervalMs = 5_000) {}
+
+  start(): this {
+    this.#timer ??= setInterval(() => void this.flush().catch(() => {}), this.intervalMs);
+    this.#timer.unref();
+    return this;
+  }
+
+  view(promptId: string): void {
+    this.#bump(promptId).views++;
+  }
+
+  render(promptId: string): void {
+    this.#bump(promptId).renders++;
+  }
+
+  #bump(promptId: string) {
+    let entry = this.#pending.get(promptId);
+    if (!entry) this.#pending.set(promptId, (entry = { views: 0, renders: 0 }));
+    return entry;
+  }
+
+  async flush(): Promise<void> {
+    if (!this.#pending.size) return;
+    const batch = [...this.#pending];
+    this.#pending = new Map();
+    const ids = batch.map(([id]) => id);
+    const views = batch.map(([, c]) => c.views);
+    const renders = batch.map(([, c]) => c.renders);
+    try {
+      await this.db.$executeRaw`
+        UPDATE prompt p SET view_count = p.view_count + u.views, render_count = p.render_count + u.renders
+          FROM unnest(${ids}::uuid[], ${views}::int[], ${renders}::int[]) AS u(id, views, renders)
+         WHERE p.id = u.id`;
+    } catch (err) {
+      for (const [id, c] of batch) {
+        const e = this.#bump(id);
+        e.views += c.views;
+        e.renders += c.renders;
+      }
+      throw err;
+    }
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.flush();
+  }
+}
+
+export async function topPrompts(db: Db, workspaceId: string, by: 'views' | 'renders' | 'total', limit: number) {
+  const score =
+    by === 'views'
+      ? Prisma.sql`view_count`
+      : by === 'renders'
+        ? Prisma.sql`render_count`
+        : Prisma.sql`view_count + render_count`;
+  const ids = await db.$queryRaw<{ id: string }[]>`
+    SELECT id FROM prompt
+     WHERE workspace_id = ${workspaceId}::uuid AND deleted_at IS NULL AND ${score} > 0
+     ORDER BY ${score} DESC, id LIMIT ${limit}`;
+  const rows = await db.prompt.findMany({ where: { id: { in: ids.map((r) => r.id) } } });
+  const order = new Map(ids.map((r, i) => [r.id, i]));
+  return rows.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+}

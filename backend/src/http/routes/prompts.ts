@@ -1,0 +1,184 @@
+import { parsePrompt, renderPrompt, routes, serializePrompt } from '@rocqet/sdk';
+import type { Router } from 'express';
+import { inTransaction } from '../../db/transaction.js';
+import type { Actor } from '../../domain/actor.js';
+import { commitOnBranch, listHistory } from '../../domain/prompts/commits.js';
+import { diffRefs, mergeBranches, revertTo } from '../../domain/prompts/merge.js';
+import {
+  createPrompt,
+  deletePrompt,
+  listPrompts,
+  restorePrompt,
+  updatePrompt,
+} from '../../domain/prompts/prompts.js';
+import { createBranch, createTag, deleteBranch, deleteTag, listBranches, listTags, renameBranch } from '../../domain/prompts/refs.js';
+import { findPrompt, folderMap, resolveRef, type PromptRow } from '../../domain/prompts/resolve.js';
+import { readText } from '../../domain/prompts/store.js';
+import { topPrompts } from '../../domain/prompts/usage.js';
+import { exportWorkspace, importPrompts } from '../../domain/importing/index.js';
+import type { Db, Tx } from '../../db/prisma.js';
+import { bind, checkIfMatch } from '../bind.js';
+import type { AppDeps } from '../context.js';
+import { presentCommit, presentPrompt } from '../present.js';
+
+async function presentOne(db: Db | Tx, actor: Actor, prompt: PromptRow) {
+  return presentPrompt(prompt, await folderMap(db, actor.workspaceId));
+}
+
+/** A prompt with the text of a ref. */
+async function withContent(db: Db, actor: Actor, promptRef: string, ref?: string) {
+  const prompt = await findPrompt(db, actor.workspaceId, promptRef);
+  const commit = await resolveRef(db, prompt, ref);
+  const content = commit.id === prompt.headCommitId ? prompt.headText : await readText(db, commit.id);
+  return { prompt, commit, content };
+}
+
+export function promptRoutes(router: Router, deps: AppDeps): void {
+  const { db } = deps;
+
+  bind(router, deps, routes.listPrompts, async ({ actor, input }) => {
+    const page = await listPrompts(db, actor, input.query);
+    const folders = await folderMap(db, actor.workspaceId);
+    return { items: page.items.map((p) => presentPrompt(p, folders)), nextCursor: page.nextCursor };
+  });
+
+  bind(router, deps, routes.createPrompt, async ({ actor, input }) => {
+    const { prompt, commit } = await inTransaction(db, (tx) => createPrompt(tx, actor, input.body));
+    return {
+      ...(await presentOne(db, actor, prompt)),
+      content: input.body.content,
+      commit: presentCommit(commit),
+      ref: prompt.defaultBranch,
+    };
+  });
+
+  bind(router, deps, routes.getPrompt, async ({ actor, input }) => {
+    const { prompt, commit, content } = await withContent(db, actor, input.params.prompt, input.query.ref);
+    deps.usage.view(prompt.id);
+    return {
+      ...(await presentOne(db, actor, prompt)),
+      content,
+      commit: presentCommit(commit),
+      ref: input.query.ref ?? prompt.defaultBranch,
+    };
+  });
+
+  bind(router, deps, routes.updatePrompt, async ({ actor, input, req }) => {
+    const prompt = await inTransaction(db, (tx) =>
+      updatePrompt(tx, actor, input.params.prompt, input.body, async (current) =>
+        checkIfMatch(req, await presentOne(tx, actor, current)),
+      ),
+    );
+    return presentOne(db, actor, prompt);
+  });
+
+  bind(router, deps, routes.deletePrompt, async ({ actor, input }) => {
+    await inTransaction(db, (tx) => deletePrompt(tx, actor, input.params.prompt));
+  });
+
+  bind(router, deps, routes.restorePrompt, async ({ actor, input }) =>
+    presentOne(db, actor, await inTransaction(db, (tx) => restorePrompt(tx, actor, input.params.prompt))),
+  );
+
+  bind(router, deps, routes.listCommits, async ({ actor, input }) => {
+    const page = await listHistory(db, actor, input.params.prompt, input.query);
+    return { items: page.items.map(presentCommit), nextCursor: page.nextCursor };
+  });
+
+  bind(router, deps, routes.commit, async ({ actor, input }) =>
+    presentCommit(await inTransaction(db, (tx) => commitOnBranch(tx, actor, input.params.prompt, input.body))),
+  );
+
+  bind(router, deps, routes.getCommit, async ({ actor, input }) => {
+    const { commit, content } = await withContent(db, actor, input.params.prompt, input.params.ref);
+    return { ...presentCommit(commit), content };
+  });
+
+  bind(router, deps, routes.listBranches, async ({ actor, input }) => ({
+    items: (await listBranches(db, actor, input.params.prompt)).map((b) => ({
+      name: b.name,
+      head: presentCommit(b.head),
+      isDefault: b.isDefault,
+      updatedAt: b.updatedAt.toISOString(),
+    })),
+  }));
+
+  bind(router, deps, routes.createBranch, async ({ actor, input }) => {
+    const b = await inTransaction(db, (tx) => createBranch(tx, actor, input.params.prompt, input.body));
+    return { name: b.name, head: presentCommit(b.head), isDefault: b.isDefault, updatedAt: b.updatedAt.toISOString() };
+  });
+
+  bind(router, deps, routes.renameBranch, async ({ actor, input }) => {
+    const b = await inTransaction(db, (tx) =>
+      renameBranch(tx, actor, input.params.prompt, input.params.name, input.body.name),
+    );
+    return { name: b.name, head: presentCommit(b.head), isDefault: b.isDefault, updatedAt: b.updatedAt.toISOString() };
+  });
+
+  bind(router, deps, routes.deleteBranch, async ({ actor, input }) => {
+    await inTransaction(db, (tx) => deleteBranch(tx, actor, input.params.prompt, input.params.name));
+  });
+
+  bind(router, deps, routes.listTags, async ({ actor, input }) => ({
+    items: (await listTags(db, actor, input.params.prompt)).map((t) => ({
+      name: t.name,
+      commit: presentCommit(t.commit),
+      message: t.message,
+      createdAt: t.createdAt.toISOString(),
+    })),
+  }));
+
+  bind(router, deps, routes.createTag, async ({ actor, input }) => {
+    const t = await inTransaction(db, (tx) => createTag(tx, actor, input.params.prompt, input.body));
+    return { name: t.name, commit: presentCommit(t.commit), message: t.message, createdAt: t.createdAt.toISOString() };
+  });
+
+  bind(router, deps, routes.deleteTag, async ({ actor, input }) => {
+    await inTransaction(db, (tx) => deleteTag(tx, actor, input.params.prompt, input.params.name));
+  });
+
+  bind(router, deps, routes.diff, async ({ actor, input }) => {
+    const d = await diffRefs(db, actor, input.params.prompt, input.query);
+    return { ...d, from: presentCommit(d.from), to: presentCommit(d.to) };
+  });
+
+  bind(router, deps, routes.merge, async ({ actor, input }) => {
+    const m = await inTransaction(db, (tx) => mergeBranches(tx, actor, input.params.prompt, input.body));
+    return { result: m.result, commit: presentCommit(m.commit) };
+  });
+
+  bind(router, deps, routes.revert, async ({ actor, input }) =>
+    presentCommit(await inTransaction(db, (tx) => revertTo(tx, actor, input.params.prompt, input.body))),
+  );
+
+  bind(router, deps, routes.render, async ({ actor, input }) => {
+    const { prompt, commit, content } = await withContent(db, actor, input.params.prompt, input.body.ref);
+    const rendered = renderPrompt(content, input.body.values, { strict: input.body.strict ?? true });
+    deps.usage.render(prompt.id);
+    return { text: rendered.text, commit: presentCommit(commit), used: rendered.used, defaulted: rendered.defaulted };
+  });
+
+  bind(router, deps, routes.exportPromptFile, async ({ actor, input, res }) => {
+    const { prompt, content } = await withContent(db, actor, input.params.prompt, input.query.ref);
+    const parsed = parsePrompt(content);
+    const description = parsed.frontMatter.description ?? (prompt.description || undefined);
+    res.attachment(`${prompt.slug}.prompt.md`);
+    if (description === parsed.frontMatter.description) return content;
+    const { variables, extra, ...rest } = parsed.frontMatter;
+    return serializePrompt({ ...rest, ...extra, description, ...(Object.keys(variables).length ? { variables } : {}) }, parsed.body);
+  });
+
+  bind(router, deps, routes.topPrompts, async ({ actor, input }) => {
+    await deps.usage.flush();
+    const rows = await topPrompts(db, actor.workspaceId, input.query.by, input.query.limit);
+    const folders = await folderMap(db, actor.workspaceId);
+    return { items: rows.map((p) => presentPrompt(p, folders)) };
+  });
+}
+
+export function importExportRoutes(router: Router, deps: AppDeps): void {
+  bind(router, deps, routes.importPrompts, async ({ actor, input }) => importPrompts(deps.db, actor, input.body));
+  bind(router, deps, routes.exportWorkspace, async ({ actor, input }) =>
+    exportWorkspace(deps.db, actor, input.query.folder),
+  );
+}
