@@ -7,5 +7,6 @@ export type Db = PrismaClient;
 export type Tx = Prisma.TransactionClient;
 
 export function createPrisma(pool: pg.Pool): PrismaClient {
-  return new PrismaClient({ adapter: new PrismaPg(pool) });
+  // 'minimal' skips capturing a call-site stack on every query (a measurable share of a read's CPU).
+  return new PrismaClient({ adapter: new PrismaPg(pool), errorFormat: 'minimal' });
 }

@@ -27,7 +27,12 @@ export async function listAudit(db: Db, actor: Actor, q: AuditQuery) {
       workspaceId: actor.workspaceId,
       ...(before ? { id: { lt: BigInt(before) } } : {}),
       ...(q.actor ? { actorUserId: q.actor } : {}),
-      ...(q.action ? (q.action.endsWith('.') ? { action: { startsWith: q.action } } : { action: q.action }) : {}),
+      // Prisma's startsWith is a LIKE that leaves % and _ live: escape them so a prefix is only a prefix.
+      ...(q.action
+        ? q.action.endsWith('.')
+          ? { action: { startsWith: q.action.replace(/[\\%_]/g, '\\$&') } }
+          : { action: q.action }
+        : {}),
       ...(q.resourceType ? { resourceType: q.resourceType } : {}),
       ...(q.resourceId ? { resourceId: q.resourceId } : {}),
       ...(q.since || q.until

@@ -8,6 +8,7 @@ import { problemBody, sendProblem, type ProblemBody } from './problem.js';
 import { auditRoutes } from './routes/audit.js';
 import { folderRoutes } from './routes/folders.js';
 import { memberRoutes } from './routes/members.js';
+import { searchRoutes } from './routes/search.js';
 import { importExportRoutes, promptRoutes } from './routes/prompts.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { workspaceRoutes } from './routes/workspaces.js';
@@ -80,6 +81,7 @@ export function createApp(deps: AppDeps): express.Express {
   tokenRoutes(api, deps);
   folderRoutes(api, deps);
   auditRoutes(api, deps);
+  searchRoutes(api, deps);
   promptRoutes(api, deps);
   importExportRoutes(api, deps);
   app.use(api);

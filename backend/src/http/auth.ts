@@ -18,7 +18,7 @@ export async function authenticate(req: Request, res: Response, deps: AppDeps): 
   }
   let actor: Actor;
   try {
-    actor = await authenticateToken(deps.db, match[1]);
+    actor = await authenticateToken(deps.pool, match[1]);
   } catch (err) {
     await limit(res, deps, `ip:${req.ip}`);
     throw err;

@@ -23,7 +23,11 @@ export function expressPath(path: string): string {
 
 /** A strong ETag of a representation: the same JSON gives the same tag on every process. */
 export function etagOf(body: unknown): string {
-  return `"${createHash('sha256').update(JSON.stringify(body)).digest('base64url').slice(0, 27)}"`;
+  return etagOfJson(JSON.stringify(body));
+}
+
+function etagOfJson(json: string): string {
+  return `"${createHash('sha256').update(json).digest('base64url').slice(0, 27)}"`;
 }
 
 /** If-Match: refuse when the client's copy is stale (`*` matches anything that exists). */

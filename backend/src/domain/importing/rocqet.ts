@@ -1,4 +1,4 @@
-import type { ExportDocument, ImportReport } from '@rocqet/sdk';
+import { DisplayName, FolderName, PromptSlug, RefName, TagName, type ExportDocument, type ImportReport } from '@rocqet/sdk';
 import type { Db, Tx } from '../../db/prisma.js';
 import { inTransaction } from '../../db/transaction.js';
 import type { Actor } from '../actor.js';
@@ -91,6 +91,32 @@ export async function exportWorkspace(db: Db, actor: Actor, folderId?: string): 
   };
 }
 
+/** A folder path of the file: every segment must be a name the folders API would accept. */
+function validFolderPath(path: string): boolean {
+  return path.split('/').every((name) => name === name.trim() && FolderName.safeParse(name).success);
+}
+
+/**
+ * The file is not trusted: what the API would refuse (a bad slug, folder or ref name, a default branch the prompt
+ * lacks) is refused here too, so an import cannot make prompts the rest of the API cannot handle.
+ */
+function checkPrompt(p: ExportDocument['prompts'][number]): { tags: string[] } {
+  const invalid = (why: string): never => {
+    throw new DomainError('import_invalid', why);
+  };
+  if (!PromptSlug.safeParse(p.slug).success) invalid(`"${p.slug}" is not a valid slug`);
+  if (p.folderPath !== null && !validFolderPath(p.folderPath)) invalid(`"${p.folderPath}" is not a valid folder path`);
+  if (!DisplayName.max(200).safeParse(p.title).success || p.title !== p.title.trim()) invalid('the title is empty or too long');
+  if (p.description.length > 2_000) invalid('the description is longer than 2,000 characters');
+  const tags = p.tags.map((t) => TagName.safeParse(t));
+  if (tags.length > 20 || tags.some((t) => !t.success)) invalid('the tags are not valid');
+  const names = [...p.branches.map((b) => b.name), ...p.versionTags.map((t) => t.name)];
+  for (const name of names) if (!RefName.safeParse(name).success) invalid(`"${name}" is not a valid branch or tag name`);
+  if (new Set(names).size !== names.length) invalid('a branch or tag name is used twice');
+  if (!p.branches.some((b) => b.name === p.defaultBranch)) invalid(`the default branch "${p.defaultBranch}" is not one of its branches`);
+  return { tags: [...new Set(tags.map((t) => t.data!))] };
+}
+
 async function ensureFolder(tx: Tx, actor: Actor, base: FolderWithPath | null, path: string | null, cache: Map<string, string>) {
   if (!path) return base?.id ?? null;
   let parentId = base?.id ?? null;
@@ -123,6 +149,22 @@ export async function importRocqetExport(
   const folders = await listFolders(db, actor.workspaceId);
   const base = opts.folderId ? (folders.find((f) => f.id === opts.folderId) ?? notFound('folder')) : null;
   const folderCache = new Map<string, string>();
+  // The folders of the file, empty ones included.
+  const folderPaths = doc.folders.filter((path) => {
+    if (validFolderPath(path)) return true;
+    report.skipped.push({ item: `folder "${path}"`, reason: 'not a valid folder path' });
+    return false;
+  });
+  if (folderPaths.length) {
+    try {
+      await inTransaction(db, async (tx) => {
+        for (const path of folderPaths) await ensureFolder(tx, actor, base, path, folderCache);
+      });
+    } catch (err) {
+      folderCache.clear();
+      throw err;
+    }
+  }
   for (const [i, p] of doc.prompts.entries()) {
     opts.onProgress?.(i, doc.prompts.length);
     try {
@@ -145,6 +187,7 @@ async function importOne(
   folderCache: Map<string, string>,
   report: ImportReport,
 ) {
+  const { tags } = checkPrompt(p);
   let prompt = await tx.prompt.findFirst({ where: { workspaceId: actor.workspaceId, originId: p.id } });
   const isNew = !prompt;
   const commits = [...p.commits].sort((a, b) => a.seq - b.seq);
@@ -167,7 +210,7 @@ async function importOne(
         slug: p.slug,
         title: p.title,
         description: p.description,
-        tags: p.tags,
+        tags,
         defaultBranch: p.defaultBranch,
         createdById: actor.userId,
         originId: p.id,

@@ -114,6 +114,7 @@ export async function revertTo(
   promptRef: string,
   input: { to: string; branch?: string | undefined; parent: string; message?: string | undefined },
 ) {
+  requireWrite(actor, 'reverting');
   const prompt = await findPrompt(tx, actor.workspaceId, promptRef, { lock: true });
   const target = await resolveRef(tx, prompt, input.to);
   const text = await readText(tx, target.id);

@@ -1,4 +1,5 @@
 import { Prisma, type Db, type Tx } from '../../db/prisma.js';
+import { fail } from '../errors.js';
 import { contentHash, decodeVersion, encodeVersion } from '../versions/index.js';
 
 export interface CommitRow {
@@ -89,8 +90,14 @@ export interface NewCommit {
   originId?: string | null;
 }
 
+/** A lone UTF-16 surrogate: JSON can carry one (`"\ud800"`), UTF-8 cannot store it. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 /** Stores a commit as a delta against its first parent, or as a snapshot when the revlog policy says so. */
 export async function writeCommit(tx: Tx, c: NewCommit): Promise<CommitRow> {
+  // Every writer of versions (create, commit, merge, imports) comes through here: refuse what cannot be stored
+  // byte for byte as the caller's mistake, not as a server error.
+  if (LONE_SURROGATE.test(c.text)) fail('validation_failed', 'the text is not well-formed Unicode (it has a lone surrogate)');
   const stored = encodeVersion(
     c.text,
     c.parent ? { text: c.parent.text, chainLength: c.parent.chainLength, chainBytes: c.parent.chainBytes } : undefined,

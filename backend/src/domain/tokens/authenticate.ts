@@ -1,5 +1,5 @@
 import type { Role, Scope } from '@rocqet/sdk';
-import type { Db } from '../../db/prisma.js';
+import type pg from 'pg';
 import type { Actor } from '../actor.js';
 import { fail } from '../errors.js';
 import { hashTokenSecret, looksLikeTokenSecret } from './secret.js';
@@ -21,16 +21,21 @@ interface TokenRow {
 /** Last-use time is written at most this often per token, so reads stay free of writes. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
-/** Resolves a bearer secret to the acting member, or refuses with the precise reason. One indexed query. */
-export async function authenticateToken(db: Db, secret: string, now = new Date()): Promise<Actor> {
+const TOKEN_QUERY = `
+  SELECT t.id AS token_id, t.workspace_id, t.membership_id, m.user_id, m.role::text AS role, t.scopes,
+         u.email, u.name, t.expires_at, t.revoked_at, t.last_used_at
+    FROM api_token t
+    JOIN membership m ON m.id = t.membership_id
+    JOIN app_user u ON u.id = m.user_id
+   WHERE t.secret_hash = $1`;
+
+/**
+ * Resolves a bearer secret to the acting member, or refuses with the precise reason. One indexed query, straight on
+ * the pool: it runs on every request, and the ORM's per-query cost was the largest part of a read's time (bench api).
+ */
+export async function authenticateToken(pool: pg.Pool, secret: string, now = new Date()): Promise<Actor> {
   if (!looksLikeTokenSecret(secret)) fail('invalid_token', 'the API token is not valid');
-  const rows = await db.$queryRaw<TokenRow[]>`
-    SELECT t.id AS token_id, t.workspace_id, t.membership_id, m.user_id, m.role::text AS role, t.scopes,
-           u.email, u.name, t.expires_at, t.revoked_at, t.last_used_at
-      FROM api_token t
-      JOIN membership m ON m.id = t.membership_id
-      JOIN app_user u ON u.id = m.user_id
-     WHERE t.secret_hash = ${hashTokenSecret(secret)}`;
+  const { rows } = await pool.query<TokenRow>(TOKEN_QUERY, [Buffer.from(hashTokenSecret(secret))]);
   const row = rows[0];
   if (!row) fail('invalid_token', 'the API token is not valid');
   if (row.revoked_at) fail('token_revoked', `the API token was revoked at ${row.revoked_at.toISOString()}`);
@@ -39,7 +44,7 @@ export async function authenticateToken(db: Db, secret: string, now = new Date()
   }
   if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > LAST_USED_RESOLUTION_MS) {
     // Fire and forget: a lost update of a last-use time is harmless, a write on every read is not.
-    db.$executeRaw`UPDATE api_token SET last_used_at = ${now} WHERE id = ${row.token_id}::uuid`.catch(() => {});
+    pool.query('UPDATE api_token SET last_used_at = $1 WHERE id = $2', [now, row.token_id]).catch(() => {});
   }
   return {
     workspaceId: row.workspace_id,

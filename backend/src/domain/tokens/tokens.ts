@@ -52,6 +52,8 @@ export async function createToken(tx: Tx, actor: Actor, input: CreateTokenInput,
       ? new Date(now.getTime() + input.expiresInDays * 86_400_000)
       : null;
   if (expiresAt && expiresAt <= now) fail('validation_failed', 'expiresAt must be in the future');
+  // An offset can carry 9999-12-31T23:30-01:00 into year 10000, which no ISO timestamp can show.
+  if (expiresAt && expiresAt.getUTCFullYear() > 9999) fail('validation_failed', 'expiresAt must be before the year 10000');
   const { secret, prefix, hash } = newTokenSecret();
   const token = await tx.apiToken.create({
     data: {

@@ -1,5 +1,5 @@
 import { parsePrompt, renderPrompt, routes, serializePrompt } from '@rocqet/sdk';
-import type { Router } from 'express';
+import type { Request, Router } from 'express';
 import { inTransaction } from '../../db/transaction.js';
 import type { Actor } from '../../domain/actor.js';
 import { commitOnBranch, listHistory } from '../../domain/prompts/commits.js';
@@ -13,16 +13,26 @@ import {
 } from '../../domain/prompts/prompts.js';
 import { createBranch, createTag, deleteBranch, deleteTag, listBranches, listTags, renameBranch } from '../../domain/prompts/refs.js';
 import { findPrompt, folderMap, resolveRef, type PromptRow } from '../../domain/prompts/resolve.js';
-import { readText } from '../../domain/prompts/store.js';
+import { commitColumns, readText } from '../../domain/prompts/store.js';
 import { topPrompts } from '../../domain/prompts/usage.js';
 import { exportWorkspace, importPrompts } from '../../domain/importing/index.js';
 import type { Db, Tx } from '../../db/prisma.js';
-import { bind, checkIfMatch } from '../bind.js';
+import { bind, etagOf } from '../bind.js';
+import { fail } from '../../domain/errors.js';
 import type { AppDeps } from '../context.js';
 import { presentCommit, presentPrompt } from '../present.js';
 
 async function presentOne(db: Db | Tx, actor: Actor, prompt: PromptRow) {
   return presentPrompt(prompt, await folderMap(db, actor.workspaceId));
+}
+
+/** If-Match against several representations of the same resource: any current one (or `*`) passes. */
+function checkIfMatchAny(req: Request, representations: unknown[]): void {
+  const header = req.get('if-match');
+  if (!header) return;
+  const tags = header.split(',').map((t) => t.trim());
+  if (tags.includes('*') || representations.some((r) => tags.includes(etagOf(r)))) return;
+  fail('precondition_failed', 'the resource changed since you read it; fetch it again and retry');
 }
 
 /** A prompt with the text of a ref. */
@@ -65,9 +75,18 @@ export function promptRoutes(router: Router, deps: AppDeps): void {
 
   bind(router, deps, routes.updatePrompt, async ({ actor, input, req }) => {
     const prompt = await inTransaction(db, (tx) =>
-      updatePrompt(tx, actor, input.params.prompt, input.body, async (current) =>
-        checkIfMatch(req, await presentOne(tx, actor, current)),
-      ),
+      updatePrompt(tx, actor, input.params.prompt, input.body, async (current) => {
+        // A client's ETag comes from getPrompt (the prompt with its default branch's text), or is the tag of the
+        // bare prompt: either one, when current, lets the update through.
+        const bare = await presentOne(tx, actor, current);
+        const head = current.headCommitId
+          ? await tx.commit.findUnique({ where: { id: current.headCommitId }, select: commitColumns })
+          : null;
+        const asRead = head
+          ? { ...bare, content: current.headText, commit: presentCommit(head), ref: current.defaultBranch }
+          : bare;
+        checkIfMatchAny(req, [bare, asRead]);
+      }),
     );
     return presentOne(db, actor, prompt);
   });
