@@ -20,8 +20,8 @@ export interface Config {
   validateResponses: boolean;
 }
 
-function int(name: string, fallback: number): number {
-  const raw = process.env[name];
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got "${raw}"`);
@@ -31,15 +31,15 @@ function int(name: string, fallback: number): number {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     host: env.HOST ?? '127.0.0.1',
-    port: int('PORT', 4300),
+    port: int(env, 'PORT', 4300),
     databaseUrl: env.DATABASE_URL || undefined,
     redisUrl: env.REDIS_URL || undefined,
     dataDir: path.resolve(env.ROCQET_DATA_DIR ?? path.join(repoRoot, '.rocqet')),
     sharedDataDir: path.resolve(env.ROCQET_SHARED_DATA ?? path.join(repoRoot, '..', 'shared', 'data')),
     logLevel: env.LOG_LEVEL ?? 'info',
     bodyLimit: env.BODY_LIMIT ?? '1mb',
-    poolSize: int('DATABASE_POOL_SIZE', 10),
-    rateLimit: { limit: int('RATE_LIMIT', 600), windowMs: int('RATE_LIMIT_WINDOW_MS', 60_000) },
+    poolSize: int(env, 'DATABASE_POOL_SIZE', 10),
+    rateLimit: { limit: int(env, 'RATE_LIMIT', 600), windowMs: int(env, 'RATE_LIMIT_WINDOW_MS', 60_000) },
     validateResponses: env.ROCQET_VALIDATE_RESPONSES === '1',
   };
 }

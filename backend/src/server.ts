@@ -9,6 +9,8 @@ import { migrate } from './db/migrate.js';
 import { createPool } from './db/pool.js';
 import { createPrisma, type Db } from './db/prisma.js';
 import { createApp } from './http/app.js';
+import { problemBody } from './http/problem.js';
+import { closeSearchService, searchServiceFor } from './search/service.js';
 import { createMetrics } from './http/metrics.js';
 import { createMemoryRateLimiter } from './http/rateLimit.js';
 import { UsageCounter } from './domain/prompts/usage.js';
@@ -39,6 +41,8 @@ export async function startBackend(config: Config & { databaseUrl: string }, log
   await migrate(pool, { log: (m) => log.info(m) });
   const db = createPrisma(pool);
   const usage = new UsageCounter(db).start();
+  // Search: the embedder (ROCQET_EMBEDDER) and the worker that embeds prompts after their commits.
+  searchServiceFor(db, log);
   const app = createApp({
     db,
     pool,
@@ -54,6 +58,18 @@ export async function startBackend(config: Config & { databaseUrl: string }, log
     s.once('error', reject);
   });
   server.keepAliveTimeout = 65_000;
+  // Node answers malformed or oversized requests itself, before Express, with an empty body; answer them as problems.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const code = err.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : 'validation_failed';
+    const body = JSON.stringify(
+      problemBody(code, code === 'headers_too_large' ? 'the request line or headers exceed 16 KB' : 'the request is not valid HTTP'),
+    );
+    socket.end(
+      `HTTP/1.1 ${code === 'headers_too_large' ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\n` +
+        `Content-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   let closing: Promise<void> | undefined;
@@ -69,6 +85,7 @@ export async function startBackend(config: Config & { databaseUrl: string }, log
           server.closeIdleConnections();
         });
         await usage.stop().catch((err: unknown) => log.warn({ err }, 'usage counts not flushed'));
+        await closeSearchService(db).catch((err: unknown) => log.warn({ err }, 'search service did not stop cleanly'));
         await db.$disconnect();
         await pool.end();
       })();

@@ -51,7 +51,7 @@ export function createClient(options: ClientOptions): Client {
         method: def.method,
         headers,
         body,
-        signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
+        signal: AbortSignal.timeout(Math.max(options.timeoutMs ?? 30_000, def.timeoutMs ?? 0)),
       });
     } catch (err) {
       throw new RocqetError('network_error', 0, `cannot reach ${baseUrl}: ${(err as Error).message}`);

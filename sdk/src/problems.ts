@@ -24,7 +24,6 @@ export const problemCodes = {
   merge_conflict: { status: 409, title: 'The merge has conflicts' },
   tag_immutable: { status: 409, title: 'Tags cannot be moved' },
   default_branch: { status: 409, title: 'The default branch cannot be deleted' },
-  prompt_deleted: { status: 409, title: 'The prompt is deleted' },
   precondition_failed: { status: 412, title: 'The resource changed since you read it' },
   payload_too_large: { status: 413, title: 'The request body is too large' },
   unsupported_media_type: { status: 415, title: 'The request body must be JSON' },
@@ -34,6 +33,7 @@ export const problemCodes = {
   invalid_variable_value: { status: 422, title: 'A variable value is not allowed' },
   import_invalid: { status: 422, title: 'The import file is not valid' },
   rate_limited: { status: 429, title: 'Too many requests' },
+  headers_too_large: { status: 431, title: 'The request line or headers are too large' },
   internal: { status: 500, title: 'Internal error' },
   unavailable: { status: 503, title: 'Service unavailable' },
 } as const satisfies Record<string, { status: number; title: string }>;

@@ -35,7 +35,17 @@ function fail(): never {
   throw new Error('audit entry without a workspace');
 }
 
-/** Dates and bigints become strings so the entry stores as JSON. */
+/** A UTF-16 surrogate without its pair: JSON.stringify escapes it as \udXXX, which jsonb refuses outright. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * Dates and bigints become strings so the entry stores as JSON; lone surrogates become U+FFFD, as they do in the text
+ * columns the change itself went to (so a change is never refused only because its audit entry could not be stored).
+ */
 function toJson(value: Record<string, unknown>): object {
-  return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))) as object;
+  return JSON.parse(
+    JSON.stringify(value, (_k, v: unknown) =>
+      typeof v === 'bigint' ? v.toString() : typeof v === 'string' ? v.replace(LONE_SURROGATE, '\ufffd') : v,
+    ),
+  ) as object;
 }

@@ -73,9 +73,6 @@ export function createApp(deps: AppDeps): express.Express {
   docsRoutes(app, deps.version);
 
   const api = express.Router({ caseSensitive: true, strict: false });
-  // Imports carry whole libraries; everything else keeps the small limit.
-  api.use('/v1/import', express.json({ limit: '60mb', type: ['application/json', 'application/*+json'] }));
-  api.use(express.json({ limit: deps.config.bodyLimit, strict: false, type: ['application/json', 'application/*+json'] }));
   workspaceRoutes(api, deps);
   memberRoutes(api, deps);
   tokenRoutes(api, deps);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RouteDef, RouteParsed } from '@rocqet/sdk';
-import type { Request, Response, Router } from 'express';
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import type { z } from 'zod';
 import type { Actor } from '../domain/actor.js';
 import { DomainError, fail } from '../domain/errors.js';
@@ -72,6 +72,21 @@ function parse<S extends z.ZodType | undefined>(schema: S, value: unknown, where
   return result.data;
 }
 
+const parsers = new Map<string | number, RequestHandler>();
+
+function jsonParser(limit: string | number): RequestHandler {
+  let parser = parsers.get(limit);
+  if (!parser) {
+    parser = express.json({ limit, strict: false, type: ['application/json', 'application/*+json'] });
+    parsers.set(limit, parser);
+  }
+  return parser;
+}
+
+function parseJson(req: Request, res: Response, parser: RequestHandler): Promise<void> {
+  return new Promise((resolve, reject) => parser(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
+}
+
 function hasBody(req: Request): boolean {
   return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
 }
@@ -86,8 +101,12 @@ export function bind<D extends RouteDef>(router: Router, deps: AppDeps, def: D, 
     res.locals.route = def.path;
     const actor = await authenticate(req, res, deps);
     if (def.scope) requireScope(actor, def.scope);
-    if (def.body && hasBody(req) && !req.is(['application/json', 'application/*+json'])) {
-      fail('unsupported_media_type', 'send the body as JSON with Content-Type: application/json');
+    if (def.body && hasBody(req)) {
+      if (!req.is(['application/json', 'application/*+json'])) {
+        fail('unsupported_media_type', 'send the body as JSON with Content-Type: application/json');
+      }
+      // After authentication: a caller without a valid token learns nothing from how its body would have fared.
+      await parseJson(req, res, jsonParser(def.maxBodyBytes ?? deps.config.bodyLimit));
     }
     const input = {
       params: parse(def.params, req.params, 'params'),

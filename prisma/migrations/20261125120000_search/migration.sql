@@ -21,17 +21,33 @@ ALTER TABLE prompt ADD COLUMN search_tsv tsvector GENERATED ALWAYS AS (
   setweight(to_tsvector('english'::regconfig, left(head_text, 100000)), 'D') ||
   setweight(to_tsvector('simple'::regconfig, left(head_text, 100000)), 'D')
 ) STORED;
-CREATE INDEX prompt_search_tsv_idx ON prompt USING gin (search_tsv);
+CREATE INDEX prompt_search_tsv_idx ON prompt USING gin (search_tsv) WITH (fastupdate = off);
 
+-- The short fields alone (title, tags, description): small enough to stay in the row, so ranking thousands of
+-- matches does not read the long bodies back from TOAST. A plain query is relaxed to "any word" on these fields.
+ALTER TABLE prompt ADD COLUMN search_meta_tsv tsvector GENERATED ALWAYS AS (
+  setweight(to_tsvector('english'::regconfig, title), 'A') ||
+  setweight(to_tsvector('simple'::regconfig, title), 'A') ||
+  setweight(to_tsvector('english'::regconfig, rocqet_tags_text(tags)), 'B') ||
+  setweight(to_tsvector('simple'::regconfig, rocqet_tags_text(tags)), 'B') ||
+  setweight(to_tsvector('english'::regconfig, left(description, 2000)), 'C')
+) STORED;
+CREATE INDEX prompt_search_meta_tsv_idx ON prompt USING gin (search_meta_tsv) WITH (fastupdate = off);
+
+-- The GIN indexes are built with fastupdate off: a pending list left by a bulk import made the planner avoid them
+-- (and scanning it is slow) until the next vacuum; writes of single prompts pay little for it.
 -- Typos: trigram similarity on titles and on the tags joined by spaces.
-CREATE INDEX prompt_title_trgm_idx ON prompt USING gin (title gin_trgm_ops);
-CREATE INDEX prompt_tags_trgm_idx ON prompt USING gin (rocqet_tags_text(tags) gin_trgm_ops);
+CREATE INDEX prompt_title_trgm_idx ON prompt USING gin (title gin_trgm_ops) WITH (fastupdate = off);
+CREATE INDEX prompt_tags_trgm_idx ON prompt USING gin (rocqet_tags_text(tags) gin_trgm_ops) WITH (fastupdate = off);
 
 -- The vector of the default branch head's title/description/text, the embedder model that made it and the hash of
 -- the exact text embedded (what the cache is keyed by). A vector of another model is never compared with a query.
 ALTER TABLE prompt ADD COLUMN embedding vector(512);
 ALTER TABLE prompt ADD COLUMN embedding_model text;
 ALTER TABLE prompt ADD COLUMN embedded_hash bytea;
+-- 512 floats are 2,056 bytes, just over the TOAST threshold: kept in the row, an exact kNN over a small workspace
+-- does not detoast every vector.
+ALTER TABLE prompt ALTER COLUMN embedding SET STORAGE PLAIN;
 CREATE INDEX prompt_embedding_hnsw_idx ON prompt USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64);
 
 -- The same text is never embedded twice by the same model: vectors by (model, SHA-256 of the embedded text).

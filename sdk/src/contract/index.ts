@@ -2,6 +2,7 @@ import { auditRoutes } from './audit.js';
 import { folderRoutes } from './folders.js';
 import { memberRoutes } from './members.js';
 import { promptRoutes } from './prompts.js';
+import { searchRoutes } from './search.js';
 import { tokenRoutes } from './tokens.js';
 import { workspaceRoutes } from './workspaces.js';
 
@@ -13,6 +14,7 @@ export const routes = {
   ...folderRoutes,
   ...auditRoutes,
   ...promptRoutes,
+  ...searchRoutes,
 };
 export type Routes = typeof routes;
 export type RouteId = keyof Routes;
@@ -25,3 +27,4 @@ export * from './tokens.js';
 export * from './folders.js';
 export * from './audit.js';
 export * from './prompts.js';
+export * from './search.js';

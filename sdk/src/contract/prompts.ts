@@ -25,7 +25,12 @@ export const RefName = z
   .refine((s) => !s.startsWith('#'), 'must not start with #');
 
 /** A ref: a commit id, `#seq`, a tag or a branch, resolved in that order. */
-export const Ref = z.string().min(1).max(100).describe('commit id, #seq, tag or branch');
+export const Ref = z
+  .string()
+  .min(1)
+  .max(100)
+  .refine((s) => s !== '.' && s !== '..', 'is not a ref')
+  .describe('commit id, #seq, tag or branch');
 
 export const Content = z.string().max(200_000, 'a prompt is at most 200,000 characters');
 export const CommitMessage = z.string().trim().min(1, 'a commit needs a message').max(2_000);
@@ -265,7 +270,7 @@ export const promptRoutes = {
     body: CommitBody,
     response: Commit,
     status: 201,
-    problems: ['not_found', 'ref_not_found', 'head_moved', 'no_changes', 'invalid_front_matter', 'prompt_deleted'],
+    problems: ['not_found', 'ref_not_found', 'head_moved', 'no_changes', 'invalid_front_matter'],
   }),
   getCommit: route({
     method: 'GET',
@@ -478,6 +483,8 @@ export const promptRoutes = {
     }),
     response: ImportReport,
     status: 200,
+    maxBodyBytes: 60 * 1024 * 1024,
+    timeoutMs: 600_000,
     problems: ['import_invalid', 'not_found', 'limit_exceeded'],
   }),
   exportWorkspace: route({

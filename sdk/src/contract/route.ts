@@ -33,6 +33,10 @@ export interface RouteDef<
   problems?: readonly ProblemCode[];
   /** The body is not JSON (for example a `.prompt.md` export). */
   produces?: string;
+  /** The largest JSON body the server takes, when more than the default (imports carry whole libraries). */
+  maxBodyBytes?: number;
+  /** How long a client should wait by default; long-running calls (imports) say so here. */
+  timeoutMs?: number;
 }
 
 export function route<

@@ -6,7 +6,7 @@ import { DomainError, fail } from '../errors.js';
 import { createPrompt } from '../prompts/prompts.js';
 import { slugify } from '../prompts/slug.js';
 import { parseCsv } from './csv.js';
-import { emptyReport, type Progress } from './report.js';
+import { emptyReport, requireRoomFor, type Progress } from './report.js';
 
 interface Row {
   line: number;
@@ -68,9 +68,8 @@ export async function importAwesomeCsv(
       })
     ).map((p) => [p.slug, p.headText]),
   );
-  let done = 0;
+  const planned: { row: Row; title: string; slug: string }[] = [];
   for (const row of rows) {
-    opts.onProgress?.(done++, rows.length);
     const key = row.title.toLowerCase();
     const first = seen.get(key);
     let title = row.title;
@@ -90,6 +89,13 @@ export async function importAwesomeCsv(
       else report.skipped.push({ item: `line ${row.line} "${title}"`, reason: `a different prompt "${slug}" is already there` });
       continue;
     }
+    existing.set(slug, row.content);
+    planned.push({ row, title, slug });
+  }
+  await requireRoomFor(db, actor.workspaceId, planned.length);
+  let done = 0;
+  for (const { row, title, slug } of planned) {
+    opts.onProgress?.(done++, planned.length);
     try {
       await inTransaction(db, (tx) =>
         createPrompt(tx, actor, {
@@ -101,7 +107,6 @@ export async function importAwesomeCsv(
           message: `Import from awesome-chatgpt-prompts (line ${row.line})`,
         }),
       );
-      existing.set(slug, row.content);
       report.created++;
       report.commits++;
     } catch (err) {
@@ -110,6 +115,6 @@ export async function importAwesomeCsv(
       report.skipped.push({ item: `line ${row.line} "${title}"`, reason: err.message });
     }
   }
-  opts.onProgress?.(rows.length, rows.length);
+  opts.onProgress?.(planned.length, planned.length);
   return report;
 }

@@ -11,7 +11,7 @@ import { findBranch, findPrompt } from '../prompts/resolve.js';
 import { slugify } from '../prompts/slug.js';
 import { commitColumns, type CommitRow } from '../prompts/store.js';
 import { contentHash } from '../versions/index.js';
-import { emptyReport, type Progress } from './report.js';
+import { emptyReport, requireRoomFor, type Progress } from './report.js';
 
 const FabricLine = z.object({
   name: z.string().min(1).max(200),
@@ -37,6 +37,23 @@ export async function importFabricJsonl(
 ): Promise<ImportReport> {
   const report = emptyReport('fabric-jsonl');
   const lines = text.split('\n');
+  const names = lines.flatMap((l) => {
+    try {
+      const parsed = FabricLine.safeParse(JSON.parse(l));
+      return parsed.success ? [slugify(parsed.data.name)] : [];
+    } catch {
+      return [];
+    }
+  });
+  const present = new Set(
+    (
+      await db.prompt.findMany({
+        where: { workspaceId: actor.workspaceId, folderId: opts.folderId ?? null, deletedAt: null, slug: { in: names } },
+        select: { slug: true },
+      })
+    ).map((p) => p.slug),
+  );
+  await requireRoomFor(db, actor.workspaceId, new Set(names.filter((n) => !present.has(n))).size);
   for (let i = 0; i < lines.length; i++) {
     opts.onProgress?.(i, lines.length);
     const raw = lines[i]!.trim();

@@ -12,7 +12,7 @@ import { lockWorkspaceQuota } from '../prompts/prompts.js';
 import { isAncestor } from '../versions/index.js';
 import { decodeVersion } from '../versions/index.js';
 import { writeCommit } from '../prompts/store.js';
-import { emptyReport, type Progress } from './report.js';
+import { emptyReport, requireRoomFor, type Progress } from './report.js';
 
 /** Every version of a prompt, decoded from its stored chains in one pass over its commits. */
 async function allVersions(db: Db, promptId: string) {
@@ -126,7 +126,16 @@ async function ensureFolder(tx: Tx, actor: Actor, base: FolderWithPath | null, p
     let id = cache.get(key);
     if (!id) {
       const found = await tx.folder.findFirst({ where: { workspaceId: actor.workspaceId, parentId, name } });
-      id = found?.id ?? (await tx.folder.create({ data: { workspaceId: actor.workspaceId, parentId, name } })).id;
+      if (found) id = found.id;
+      else {
+        id = (await tx.folder.create({ data: { workspaceId: actor.workspaceId, parentId, name } })).id;
+        await recordAudit(tx, actor, {
+          action: 'folder.create',
+          resourceType: 'folder',
+          resourceId: id,
+          changes: { after: { name, parentId }, via: 'import' },
+        });
+      }
       cache.set(key, id);
     }
     parentId = id;
@@ -148,6 +157,15 @@ export async function importRocqetExport(
   const report = emptyReport('rocqet-json');
   const folders = await listFolders(db, actor.workspaceId);
   const base = opts.folderId ? (folders.find((f) => f.id === opts.folderId) ?? notFound('folder')) : null;
+  const known = new Set(
+    (
+      await db.prompt.findMany({
+        where: { workspaceId: actor.workspaceId, originId: { in: doc.prompts.map((p) => p.id) } },
+        select: { originId: true },
+      })
+    ).map((p) => p.originId),
+  );
+  await requireRoomFor(db, actor.workspaceId, doc.prompts.filter((p) => !known.has(p.id)).length);
   const folderCache = new Map<string, string>();
   // The folders of the file, empty ones included.
   const folderPaths = doc.folders.filter((path) => {

@@ -13,7 +13,7 @@ import {
 } from '../../domain/prompts/prompts.js';
 import { createBranch, createTag, deleteBranch, deleteTag, listBranches, listTags, renameBranch } from '../../domain/prompts/refs.js';
 import { findPrompt, folderMap, resolveRef, type PromptRow } from '../../domain/prompts/resolve.js';
-import { commitColumns, readText } from '../../domain/prompts/store.js';
+import { readText } from '../../domain/prompts/store.js';
 import { topPrompts } from '../../domain/prompts/usage.js';
 import { exportWorkspace, importPrompts } from '../../domain/importing/index.js';
 import type { Db, Tx } from '../../db/prisma.js';
@@ -27,12 +27,21 @@ async function presentOne(db: Db | Tx, actor: Actor, prompt: PromptRow) {
 }
 
 /** If-Match against several representations of the same resource: any current one (or `*`) passes. */
-function checkIfMatchAny(req: Request, representations: unknown[]): void {
+/**
+ * A prompt's version tag: what a client's copy depends on (metadata, the commit it shows, trash state), not the usage
+ * counters, which move on every read and would otherwise fail every If-Match and defeat every If-None-Match.
+ */
+function promptTag(p: { id: string; updatedAt: Date; deletedAt: Date | null }, commitId: string): string {
+  return etagOf([p.id, p.updatedAt.toISOString(), commitId, p.deletedAt?.toISOString() ?? null]);
+}
+
+function checkIfMatchTag(req: Request, current: string): void {
   const header = req.get('if-match');
   if (!header) return;
   const tags = header.split(',').map((t) => t.trim());
-  if (tags.includes('*') || representations.some((r) => tags.includes(etagOf(r)))) return;
-  fail('precondition_failed', 'the resource changed since you read it; fetch it again and retry');
+  if (!tags.includes('*') && !tags.includes(current)) {
+    fail('precondition_failed', 'the prompt changed since you read it; fetch it again and retry');
+  }
 }
 
 /** A prompt with the text of a ref. */
@@ -62,9 +71,10 @@ export function promptRoutes(router: Router, deps: AppDeps): void {
     };
   });
 
-  bind(router, deps, routes.getPrompt, async ({ actor, input }) => {
+  bind(router, deps, routes.getPrompt, async ({ actor, input, res }) => {
     const { prompt, commit, content } = await withContent(db, actor, input.params.prompt, input.query.ref);
     deps.usage.view(prompt.id);
+    res.set('ETag', promptTag(prompt, commit.id));
     return {
       ...(await presentOne(db, actor, prompt)),
       content,
@@ -73,21 +83,13 @@ export function promptRoutes(router: Router, deps: AppDeps): void {
     };
   });
 
-  bind(router, deps, routes.updatePrompt, async ({ actor, input, req }) => {
+  bind(router, deps, routes.updatePrompt, async ({ actor, input, req, res }) => {
     const prompt = await inTransaction(db, (tx) =>
-      updatePrompt(tx, actor, input.params.prompt, input.body, async (current) => {
-        // A client's ETag comes from getPrompt (the prompt with its default branch's text), or is the tag of the
-        // bare prompt: either one, when current, lets the update through.
-        const bare = await presentOne(tx, actor, current);
-        const head = current.headCommitId
-          ? await tx.commit.findUnique({ where: { id: current.headCommitId }, select: commitColumns })
-          : null;
-        const asRead = head
-          ? { ...bare, content: current.headText, commit: presentCommit(head), ref: current.defaultBranch }
-          : bare;
-        checkIfMatchAny(req, [bare, asRead]);
-      }),
+      updatePrompt(tx, actor, input.params.prompt, input.body, (current) =>
+        checkIfMatchTag(req, current.headCommitId ? promptTag(current, current.headCommitId) : etagOf(current.id)),
+      ),
     );
+    if (prompt.headCommitId) res.set('ETag', promptTag(prompt, prompt.headCommitId));
     return presentOne(db, actor, prompt);
   });
 

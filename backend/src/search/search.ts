@@ -1,0 +1,529 @@
+import { createHash } from 'node:crypto';
+import type { Db, Tx } from '../db/prisma.js';
+import { fail, notFound } from '../domain/errors.js';
+import { listFolders, type FolderWithPath } from '../domain/folders/folders.js';
+import type { Embedder } from './embedder/index.js';
+import { QueryVectorCache } from './queryCache.js';
+import { vectorLiteral } from './vectors.js';
+
+export type SearchMode = 'hybrid' | 'fulltext' | 'semantic';
+export type MatchedBy = 'fulltext' | 'trigram' | 'semantic';
+
+export interface SearchParams {
+  q: string;
+  mode?: SearchMode;
+  /** A folder id or path: the folder and its whole subtree. */
+  folder?: string | undefined;
+  /** Prompts carrying all of these tags. */
+  tags?: string[] | undefined;
+  /** Prompts created by this user id. */
+  author?: string | undefined;
+  updatedSince?: Date | undefined;
+  limit?: number;
+  cursor?: string | undefined;
+}
+
+export interface SearchItem {
+  id: string;
+  slug: string;
+  path: string;
+  title: string;
+  description: string;
+  tags: string[];
+  folderId: string | null;
+  createdById: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  score: number;
+  /** HTML-escaped text with the matched words in <mark>…</mark>. */
+  snippet: string;
+  matchedBy: MatchedBy[];
+}
+
+export interface SearchResult {
+  items: SearchItem[];
+  facets: { tags: { tag: string; count: number }[]; folders: { folderId: string | null; path: string; count: number }[] };
+  nextCursor: string | null;
+  /** The mode that ran: hybrid falls back to fulltext when no embedder is available. */
+  mode: SearchMode;
+  /** Prompts of the workspace whose vectors are not computed yet (semantic results may miss them). */
+  pending: number;
+  /** Size of the ranked result set the facets count (capped at MAX_CANDIDATES). */
+  total: number;
+}
+
+/**
+ * How the lists are fused in hybrid mode: a convex combination of the two normalised scores, plus a typo term:
+ *   score = semantic·cos(query, prompt) + fulltext·(bm25 / best bm25 of the query)
+ *         + trigram·word_similarity(query, title or tags)
+ * Cosine is used raw (it is comparable across queries); BM25 is not, so it is scaled by the query's best score
+ * (the top lexical match gets 1). See docs/BENCHMARKS.md ("search") for how these were chosen.
+ */
+export interface FusionWeights {
+  semantic: number;
+  fulltext: number;
+  trigram: number;
+}
+
+/**
+ * fulltext 0.12 (semantic 0.88): chosen by 2-fold cross-validation on search-dev-queries.json (bench/search.ts;
+ * the folds picked 0.08 and 0.15, and everything from 0.08 to 0.15 scores within 0.02 MRR on both halves). The
+ * trigram term fires only when most of the query's trigrams are in a title or tag (word_similarity ≥ 0.5: names
+ * and misspelt titles, where a query vector is least reliable) and then decides.
+ */
+export const DEFAULT_WEIGHTS: FusionWeights = { semantic: 0.88, fulltext: 0.12, trigram: 0.5 };
+
+/**
+ * BM25 over the weighted tsvector (search_tsv): per query term t,
+ *   idf(t) · tf / (tf + k1 · (1 − b + b · |d| / avg|d|)),   tf = ts_rank_cd(FIELD_WEIGHTS, d, t, 0)
+ * ts_rank_cd of a single term is the sum of its occurrences' field weights (a field-weighted term frequency, as in
+ * BM25F); |d| is the number of distinct lexemes; idf comes from ANALYZE's lexeme frequencies (most_common_elems).
+ * Field weights {D body, C description, B tags, A title}; k1 is in the same units (1.2 with the title at 3).
+ */
+export const BM25 = { fieldWeights: [1 / 6, 1 / 3, 1 / 3, 1] as const, k1: 0.4, b: 0.75 };
+
+export interface SearchOptions {
+  /** Null or undefined: no semantic search (hybrid runs as fulltext, semantic is refused). */
+  embedder?: Embedder | null;
+  queryCache?: QueryVectorCache;
+  weights?: FusionWeights;
+  /** HNSW candidate list size; iterative scans continue past it when filters remove rows. */
+  efSearch?: number;
+}
+
+export const MAX_QUERY_LENGTH = 500;
+/** Depth of each ranked list, and the most results one query can page through. */
+export const MAX_CANDIDATES = 1000;
+const MIN_DEPTH = 100;
+/** word_similarity above which a title or tag counts as a (possibly misspelt) match of the query. */
+export const TRIGRAM_THRESHOLD = 0.5;
+export const TRIGRAM_MAX_WORDS = 6;
+/**
+ * Terms in more than this share of prompts do not select candidates (they still count in the score of the prompts
+ * the other terms find), unless all the query's terms are that common: "write", "act" or a tag on most prompts
+ * would otherwise make every prompt a match at 100k.
+ */
+export const COMMON_LEXEME_FREQUENCY = 0.1;
+/** idf of a term absent from ANALYZE's most common lexemes: as if it were in this share of prompts, capped by the stats. */
+const DEFAULT_TERM_FREQUENCY = 0.001;
+/** Full-text matches ranked per query, at most (the first found by the GIN index). */
+export const MATCH_CAP = 2000;
+const SNIPPET_SOURCE_CHARS = 4_000;
+const MARK_START = '\u0001';
+const MARK_END = '\u0002';
+
+const defaultCache = new QueryVectorCache(1000);
+
+interface CandidateRow {
+  id: string;
+  rank: number | null;
+  tri: number | null;
+  in_sem: boolean;
+  cos: number | null;
+  tags: string[];
+  folder_id: string | null;
+}
+
+interface Candidate {
+  id: string;
+  score: number;
+  matchedBy: MatchedBy[];
+  tags: string[];
+  folderId: string | null;
+  lexical: boolean;
+}
+
+/** Quotes, a leading minus or OR: the user wrote web-search syntax, so the query is taken literally (AND). */
+export function isAdvancedQuery(q: string): boolean {
+  return /"/.test(q) || /(^|\s)-[\p{L}\p{N}]/u.test(q) || /(^|\s)or(\s|$)/i.test(q);
+}
+
+/** Words of the query (the trigram list runs for short queries only). */
+export function queryWords(q: string): string[] {
+  return [...new Set(q.match(/[\p{L}\p{N}]+/gu) ?? [])].slice(0, 64);
+}
+
+interface Cursor {
+  o: number;
+  f: string;
+}
+
+function fingerprint(workspaceId: string, p: SearchParams, mode: SearchMode): string {
+  const key = JSON.stringify([workspaceId, p.q, mode, p.folder ?? null, [...(p.tags ?? [])].sort(), p.author ?? null, p.updatedSince?.toISOString() ?? null]);
+  return createHash('sha256').update(key).digest('base64url').slice(0, 16);
+}
+
+function decodeCursor(cursor: string, expected: string): number {
+  let parsed: Cursor;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Cursor;
+  } catch {
+    return fail('invalid_cursor', 'the cursor is not one this endpoint returned');
+  }
+  if (!Number.isInteger(parsed.o) || parsed.o < 0 || parsed.o > MAX_CANDIDATES) fail('invalid_cursor', 'the cursor is not one this endpoint returned');
+  if (parsed.f !== expected) fail('invalid_cursor', 'the cursor belongs to another query or other filters; start again without it');
+  return parsed.o;
+}
+
+function encodeCursor(offset: number, f: string): string {
+  return Buffer.from(JSON.stringify({ o: offset, f } satisfies Cursor)).toString('base64url');
+}
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+}
+
+/** ts_headline output with private markers → HTML-escaped text with <mark> around matches. */
+export function markSnippet(raw: string): string {
+  return escapeHtml(raw.replace(/\s+/g, ' ').trim())
+    .replaceAll(MARK_START, '<mark>')
+    .replaceAll(MARK_END, '</mark>');
+}
+
+function plainSnippet(text: string, max = 200): string {
+  const t = text.replace(/\s+/g, ' ').trim();
+  return escapeHtml(t.length <= max ? t : `${t.slice(0, max).replace(/\s+\S*$/, '')} …`);
+}
+
+function resolveFolder(folders: FolderWithPath[], ref: string): string[] {
+  const trimmed = ref.replace(/^\/+|\/+$/g, '');
+  const folder = folders.find((f) => f.id === ref) ?? folders.find((f) => f.path === trimmed);
+  if (!folder) return notFound(`folder "${ref}"`);
+  return folders.filter((f) => f.id === folder.id || f.path.startsWith(folder.path + '/')).map((f) => f.id);
+}
+
+/**
+ * Searches the live prompts of one workspace. Full text (weighted tsvector, web-search syntax, relaxed to any word
+ * for plain queries), trigram titles/tags (typos) and kNN over embeddings, fused (hybrid) or alone.
+ */
+export async function search(
+  db: Db,
+  actor: { workspaceId: string },
+  params: SearchParams,
+  options: SearchOptions = {},
+): Promise<SearchResult> {
+  const q = params.q.trim();
+  if (q === '') fail('validation_failed', 'q: must not be empty');
+  if (q.length > MAX_QUERY_LENGTH) fail('validation_failed', `q: must be at most ${MAX_QUERY_LENGTH} characters`);
+  const limit = params.limit ?? 20;
+  const requested = params.mode ?? 'hybrid';
+  const embedder = options.embedder ?? null;
+  if (requested === 'semantic' && !embedder) fail('unavailable', 'semantic search is not configured on this server (no embedder)');
+  const weights = options.weights ?? DEFAULT_WEIGHTS;
+  const workspaceId = actor.workspaceId;
+
+  // The query vector first, outside the transaction: it may take a while on a cold cache.
+  let mode: SearchMode = requested;
+  let vector: Float32Array | null = null;
+  if (requested !== 'fulltext' && embedder) {
+    try {
+      vector = await (options.queryCache ?? defaultCache).get(embedder, q);
+    } catch (err) {
+      if (requested === 'semantic') fail('unavailable', `the embedder failed: ${(err as Error).message}`);
+      mode = 'fulltext'; // hybrid degrades to what it can still do
+    }
+  } else if (requested === 'hybrid') {
+    mode = 'fulltext';
+  }
+
+  const fp = fingerprint(workspaceId, params, mode);
+  const offset = params.cursor ? decodeCursor(params.cursor, fp) : 0;
+  const depth = Math.min(MAX_CANDIDATES, Math.max(MIN_DEPTH, offset + limit));
+
+  return db.$transaction(
+    async (tx) => {
+      // Settings for this transaction only, and the query's tsqueries computed once (as constants the planner can
+      // estimate and match to the GIN indexes).
+      const [prep] = await tx.$queryRawUnsafe<Prepared[]>(
+        // enable_seqscan off: every list below has an index (GIN tsvector, GIN trigram, HNSW or the workspace
+        // b-trees), but the planner's estimates for trigram and tsquery matches are poor, and a sequential scan
+        // computing word_similarity on every row costs ten times the index.
+        `SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('hnsw.ef_search', $1, true),
+                set_config('pg_trgm.word_similarity_threshold', $2, true), set_config('enable_seqscan', 'off', true),
+                -- Web-search syntax, taken literally (advanced queries): English (stemmed, stop words dropped);
+                -- 'simple' only when English leaves nothing, e.g. "the who".
+                (SELECT CASE WHEN numnode(e) > 0 THEN e ELSE websearch_to_tsquery('simple'::regconfig, $3) END
+                   FROM websearch_to_tsquery('english'::regconfig, $3) AS e)::text AS strict,
+                -- The query's distinct lexemes (the BM25 terms) with their share of prompts from ANALYZE's statistics
+                -- (null: not among the most common lexemes; then the least common listed share bounds it).
+                (SELECT json_agg(json_build_object('t', '''' || replace(l, '''', '''''') || '''', 'f',
+                          coalesce(st.f[array_position(st.e, l)], least(${DEFAULT_TERM_FREQUENCY}, st.f[array_length(st.e, 1) + 1]))))
+                   FROM (SELECT CASE WHEN length(e) > 0 THEN e ELSE to_tsvector('simple'::regconfig, $3) END AS v
+                           FROM to_tsvector('english'::regconfig, $3) AS e) x
+                        CROSS JOIN unnest(tsvector_to_array(x.v)) AS l
+                        LEFT JOIN (SELECT most_common_elems::text::text[] AS e, most_common_elem_freqs AS f
+                                     FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'prompt'
+                                      AND attname = 'search_tsv') st ON true) AS terms`,
+        String(options.efSearch ?? Math.min(1000, Math.max(100, depth))),
+        String(TRIGRAM_THRESHOLD),
+        q,
+      );
+      const tsq = lexicalQuery(prep?.strict ?? '', prep?.terms ?? [], isAdvancedQuery(q));
+      let folders = params.folder ? await listFolders(tx, workspaceId) : null;
+      const folderIds = params.folder ? resolveFolder(folders ?? [], params.folder) : null;
+      const rows = await candidates(tx, { workspaceId, q, tsq, mode, vector, model: embedder?.model ?? null, depth, folderIds, params });
+      const ranked = fuse(rows, mode, weights);
+      const page = ranked.slice(offset, offset + limit);
+      const details = await pageDetails(tx, workspaceId, tsq.headline, page.map((c) => c.id), page.filter((c) => c.lexical).map((c) => c.id));
+      // Paths only when some result sits in a folder (a library without folders saves the query).
+      if (!folders && ranked.some((c) => c.folderId !== null)) folders = await listFolders(tx, workspaceId);
+      const byFolder = new Map((folders ?? []).map((f) => [f.id, f]));
+      const items: SearchItem[] = [];
+      for (const c of page) {
+        const d = details.rows.get(c.id);
+        if (!d) continue; // deleted between the two statements (same transaction: cannot happen, but be safe)
+        const folder = d.folder_id ? byFolder.get(d.folder_id) : undefined;
+        items.push({
+          id: d.id,
+          slug: d.slug,
+          path: folder ? `${folder.path}/${d.slug}` : d.slug,
+          title: d.title,
+          description: d.description,
+          tags: d.tags,
+          folderId: d.folder_id,
+          createdById: d.created_by_id,
+          createdAt: d.created_at,
+          updatedAt: d.updated_at,
+          score: Math.round(c.score * 1e6) / 1e6,
+          snippet: d.headline !== null && d.headline.includes(MARK_START) ? markSnippet(d.headline) : plainSnippet(d.description || d.excerpt),
+          matchedBy: c.matchedBy,
+        });
+      }
+      return {
+        items,
+        facets: facets(ranked, byFolder),
+        nextCursor: offset + limit < ranked.length ? encodeCursor(offset + limit, fp) : null,
+        mode,
+        pending: details.pending,
+        total: ranked.length,
+      };
+    },
+    { maxWait: 10_000, timeout: 30_000 },
+  );
+}
+
+interface Prepared {
+  strict: string | null;
+  terms: { t: string; f: number | null }[] | null;
+}
+
+/** What the full-text list runs: the tsquery that selects candidates and the BM25 terms that rank them. */
+export interface LexicalQuery {
+  /** Selects the candidates: the web-search query (advanced), or any of the query's not-too-common terms. */
+  match: string;
+  /** The query's lexemes as single-term tsqueries, with their idf. */
+  terms: string[];
+  idf: number[];
+  /** For ts_headline: the terms that ranked the prompt. */
+  headline: string;
+  advanced: boolean;
+}
+
+/**
+ * Plain queries: any term matches (OR), over every field including the body; terms in more than
+ * COMMON_LEXEME_FREQUENCY of prompts only score. Advanced queries (quotes, -word, or): the web-search query, as
+ * written, selects; the same BM25 ranks.
+ */
+export function lexicalQuery(strict: string, terms: { t: string; f: number | null }[], advanced: boolean): LexicalQuery {
+  const idf = terms.map(({ f }) => {
+    const share = Math.min(0.999, Math.max(1e-6, f ?? DEFAULT_TERM_FREQUENCY));
+    return Math.log(1 + (1 - share) / share);
+  });
+  const list = terms.map((x) => x.t);
+  const any = list.join(' | ');
+  if (advanced) return { match: strict, terms: list, idf, headline: strict, advanced };
+  const selective = terms.filter(({ f }) => (f ?? 0) <= COMMON_LEXEME_FREQUENCY).map((x) => x.t);
+  return { match: selective.length > 0 ? selective.join(' | ') : any, terms: list, idf, headline: any, advanced };
+}
+
+async function candidates(
+  tx: Tx,
+  a: {
+    workspaceId: string;
+    q: string;
+    tsq: LexicalQuery;
+    mode: SearchMode;
+    vector: Float32Array | null;
+    model: string | null;
+    depth: number;
+    folderIds: string[] | null;
+    params: SearchParams;
+  },
+): Promise<CandidateRow[]> {
+  const values: unknown[] = [];
+  const $ = (v: unknown) => {
+    values.push(v);
+    return `$${values.length}`;
+  };
+  // The workspace first, always; then the live-only rule and the filters.
+  const filters = [`p.workspace_id = ${$(a.workspaceId)}::uuid`, 'p.deleted_at IS NULL'];
+  if (a.folderIds) filters.push(`p.folder_id = ANY(${$(a.folderIds)}::uuid[])`);
+  if (a.params.tags?.length) filters.push(`p.tags @> ${$(a.params.tags)}::text[]`);
+  if (a.params.author) filters.push(`p.created_by_id = ${$(a.params.author)}::uuid`);
+  if (a.params.updatedSince) filters.push(`p.updated_at >= ${$(a.params.updatedSince.toISOString())}::timestamptz`);
+  const where = filters.join(' AND ');
+  const depth = `${$(a.depth)}::int`;
+  const lexical = a.mode !== 'semantic';
+  const semantic = a.mode !== 'fulltext' && a.vector !== null && a.model !== null;
+  const vec = semantic ? `${$(vectorLiteral(a.vector as Float32Array))}::vector` : 'NULL';
+  const model = semantic ? `${$(a.model)}::text` : 'NULL';
+
+  const ctes: string[] = [];
+  const lists: string[] = [];
+  // Typo tolerance is for short queries (names, titles): a long query has too many trigrams to be "similar" to a
+  // title, and matching them costs more than the rest of the search.
+  if (lexical && queryWords(a.q).length <= TRIGRAM_MAX_WORDS) {
+    const qp = `${$(a.q)}::text`;
+    ctes.push(`
+      tri AS (
+        SELECT id, sim FROM (
+          SELECT p.id, greatest(word_similarity(${qp}, p.title), word_similarity(${qp}, rocqet_tags_text(p.tags))) AS sim
+            FROM prompt p
+           WHERE ${where} AND (p.title %> ${qp} OR rocqet_tags_text(p.tags) %> ${qp})
+        ) s ORDER BY sim DESC LIMIT ${depth}
+      )`);
+    lists.push('SELECT id FROM tri');
+  }
+  if (semantic) {
+    ctes.push(`
+      sem AS (
+        SELECT p.id FROM prompt p
+         WHERE ${where} AND p.embedding IS NOT NULL AND p.embedding_model = ${model}
+         ORDER BY p.embedding <=> ${vec}
+         LIMIT ${depth}
+      )`);
+    lists.push('SELECT id FROM sem');
+  }
+  // Full text last: it scores the other lists' candidates too.
+  const hasFt = lexical && a.tsq.match !== '' && a.tsq.terms.length > 0;
+  if (hasFt) {
+    // The matches come from the GIN index (capped: a query matching tens of thousands of prompts is ranked over the
+    // first MATCH_CAP found). The matches and the other lists' candidates are scored with BM25 (see BM25), term by
+    // term, each tsvector read (detoasted) once in the materialised CTE: a semantic candidate that holds only common
+    // query words (which select nothing) still gets its lexical score in the fusion. ft is the lexical list: the
+    // best `depth` of the matches. An advanced query scores only what it matches (its syntax is a filter).
+    const w = `'{${BM25.fieldWeights.join(',')}}'::float4[]`;
+    const others = lists.map((l) => `UNION ALL ${l.replace('SELECT id', 'SELECT id, false')}`).join(' ');
+    const scoreAll = a.tsq.advanced ? 'false' : 'true';
+    ctes.push(`
+      fm AS (
+        SELECT p.id FROM prompt p
+         WHERE ${where} AND p.search_tsv @@ ${$(a.tsq.match)}::tsquery
+         LIMIT ${$(MATCH_CAP)}::int
+      ),
+      fp AS MATERIALIZED (
+        SELECT p.id, x.matched, p.search_tsv || ''::tsvector AS tsv
+          FROM (SELECT id, bool_or(m) AS matched FROM (SELECT id, true AS m FROM fm ${others}) u GROUP BY id) x
+          JOIN prompt p ON p.id = x.id
+      ),
+      fr AS (
+        SELECT fp.id, fp.matched, CASE WHEN fp.matched OR ${scoreAll} THEN
+               (SELECT sum(u.idf * r.tf / (r.tf + ${BM25.k1}::float8 * (1 - ${BM25.b}::float8 + ${BM25.b}::float8 * length(fp.tsv) / av.len)))
+                  FROM unnest(${$(a.tsq.terms)}::tsquery[], ${$(a.tsq.idf)}::float8[]) AS u(t, idf)
+                       CROSS JOIN LATERAL (SELECT ts_rank_cd(${w}, fp.tsv, u.t, 0)::float8 AS tf) r
+                 WHERE r.tf > 0) END AS rank
+          FROM fp, (SELECT greatest(avg(length(tsv)), 1)::float8 AS len FROM fp) av
+      ),
+      ft AS (SELECT id FROM fr WHERE matched ORDER BY rank DESC NULLS LAST, id LIMIT ${depth})`);
+    lists.push('SELECT id FROM ft');
+  }
+  if (lists.length === 0) return [];
+  const hasTri = lists.includes('SELECT id FROM tri');
+  const sql = `
+    WITH ${ctes.join(',')},
+    c AS (${lists.join(' UNION ')})
+    SELECT c.id::text AS id,
+           ${hasFt ? 'fr.rank::float8' : 'NULL::float8'} AS rank,
+           ${hasTri ? 'tri.sim::float8' : 'NULL::float8'} AS tri,
+           ${semantic ? 'sem.id IS NOT NULL' : 'false'} AS in_sem,
+           ${semantic ? `CASE WHEN p.embedding_model = ${model} THEN (1 - (p.embedding <=> ${vec}))::float8 END` : 'NULL::float8'} AS cos,
+           p.tags, p.folder_id::text AS folder_id
+      FROM c JOIN prompt p ON p.id = c.id
+      ${hasFt ? 'LEFT JOIN fr ON fr.id = c.id' : ''}
+      ${hasTri ? 'LEFT JOIN tri ON tri.id = c.id' : ''}
+      ${semantic ? 'LEFT JOIN sem ON sem.id = c.id' : ''}`;
+  return tx.$queryRawUnsafe<CandidateRow[]>(sql, ...values);
+}
+
+/** Orders the candidates by the mode's score; ties by id so pages are stable. */
+export function fuse(rows: CandidateRow[], mode: SearchMode, w: FusionWeights): Candidate[] {
+  const maxRank = Math.max(0, ...rows.map((r) => r.rank ?? 0));
+  const cosines = rows.map((r) => r.cos).filter((c): c is number => c !== null).sort((x, y) => y - x);
+  // A prompt not embedded yet (or by an older model) has no cosine: it is given the 10th best of this query,
+  // so a strong lexical match still reaches the first page while its job is pending.
+  const imputed = cosines[Math.min(9, cosines.length - 1)] ?? 0;
+  const out: Candidate[] = [];
+  for (const r of rows) {
+    const ftNorm = r.rank !== null && maxRank > 0 ? r.rank / maxRank : 0;
+    const tri = r.tri ?? 0;
+    const matchedBy: MatchedBy[] = [];
+    if (r.rank !== null) matchedBy.push('fulltext');
+    if (r.tri !== null) matchedBy.push('trigram');
+    if (r.in_sem) matchedBy.push('semantic');
+    let score: number;
+    if (mode === 'fulltext') score = ftNorm + tri;
+    else if (mode === 'semantic') score = r.cos ?? 0;
+    else score = w.semantic * (r.cos ?? imputed) + w.fulltext * ftNorm + w.trigram * tri;
+    if (matchedBy.length === 0) continue;
+    out.push({ id: r.id, score, matchedBy, tags: r.tags, folderId: r.folder_id, lexical: r.rank !== null });
+  }
+  out.sort((x, y) => y.score - x.score || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+  return out.slice(0, MAX_CANDIDATES);
+}
+
+function facets(ranked: Candidate[], folders: Map<string, FolderWithPath>): SearchResult['facets'] {
+  const tags = new Map<string, number>();
+  const byFolder = new Map<string | null, number>();
+  for (const c of ranked) {
+    for (const t of new Set(c.tags)) tags.set(t, (tags.get(t) ?? 0) + 1);
+    byFolder.set(c.folderId, (byFolder.get(c.folderId) ?? 0) + 1);
+  }
+  const order = <K>(a: [K, number], b: [K, number], name: (k: K) => string) => b[1] - a[1] || name(a[0]).localeCompare(name(b[0]));
+  return {
+    tags: [...tags].sort((a, b) => order(a, b, (k) => k)).map(([tag, count]) => ({ tag, count })),
+    folders: [...byFolder]
+      .map(([folderId, count]) => ({ folderId, path: folderId ? (folders.get(folderId)?.path ?? '') : '', count }))
+      .sort((a, b) => b.count - a.count || a.path.localeCompare(b.path)),
+  };
+}
+
+interface DetailRow {
+  id: string;
+  slug: string;
+  title: string;
+  description: string;
+  tags: string[];
+  folder_id: string | null;
+  created_by_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+  headline: string | null;
+  excerpt: string;
+}
+
+async function pageDetails(tx: Tx, workspaceId: string, anyq: string, ids: string[], lexicalIds: string[]) {
+  const rows = await tx.$queryRawUnsafe<(DetailRow & { pending: bigint })[]>(
+    `SELECT p.id::text AS id, p.slug, p.title, p.description, p.tags, p.folder_id::text AS folder_id,
+            p.created_by_id::text AS created_by_id, p.created_at, p.updated_at,
+            CASE WHEN p.id = ANY($4::uuid[]) AND $2 <> '' THEN
+              ts_headline('english'::regconfig,
+                          left(CASE WHEN p.description <> '' THEN p.description || E'\\n' ELSE '' END || p.head_text, ${SNIPPET_SOURCE_CHARS}),
+                          $2::tsquery,
+                          'StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=30, MinWords=12, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "')
+            END AS headline,
+            left(p.head_text, 400) AS excerpt,
+            (SELECT count(*) FROM search_job j WHERE j.workspace_id = $1::uuid) AS pending
+       FROM prompt p
+      WHERE p.workspace_id = $1::uuid AND p.id = ANY($3::uuid[])`,
+    workspaceId,
+    anyq,
+    ids,
+    lexicalIds,
+  );
+  let pending = 0;
+  if (rows.length === 0) {
+    const [r] = await tx.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM search_job WHERE workspace_id = ${workspaceId}::uuid`;
+    pending = Number(r?.n ?? 0);
+  } else pending = Number(rows[0]?.pending ?? 0);
+  return { rows: new Map(rows.map((r) => [r.id, r])), pending };
+}
