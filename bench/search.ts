@@ -1,11 +1,13 @@
 /**
- * `npm run bench -- search [--queries FILE] [--scale N] [--reps N] [--weights JSON]`
+ * `npm run bench -- search [--queries FILE] [--scale N] [--reps N] [--weights JSON] [--no-cv]`
  *
  * 1. Loads awesome-chatgpt-prompts.csv (title = act) into a fresh workspace of a fresh database and lets the index
  *    worker embed it with the local model for real (no cache carried over: index_seconds is a cold index).
  * 2. Runs the queries in each mode through search() (the same code the API runs): recall@10 and MRR@10 (a hit is a
  *    result whose title is in `relevant`), and latency (p50/p95 over `reps` passes after one cold pass).
  * 3. Baseline: one raw full-text SQL statement per query on the same connection pool.
+ * 3b. Fusion weight by 2-fold cross-validation (unless --no-cv): hybrid with fulltext weight w (semantic 1 − w) for
+ *    each w of a grid; w chosen on the even-numbered queries is scored on the odd ones and back.
  * 4. Scale: a second workspace of N prompts made from the real ones (varied titles, shuffled sentences, bodies cut to
  *    4,000 characters) with vectors = the real vector + Gaussian noise, renormalised; the same measurements.
  * Prints one JSON object; logs go to stderr.
@@ -87,6 +89,56 @@ async function measure(
     log(`${mode}: ${JSON.stringify(out[mode])}`);
   }
   return out;
+}
+
+/** Per query: recall@10 and reciprocal rank (0 when no hit in the top 10). */
+function judge(titles: string[], q: DevQuery, isHit: (title: string, q: DevQuery) => boolean): { recall: number; rr: number } {
+  const found = new Set(q.relevant.filter((rel) => titles.some((t) => isHit(t, { ...q, relevant: [rel] }))));
+  const first = titles.findIndex((t) => isHit(t, q));
+  return { recall: found.size / q.relevant.length, rr: first < 0 ? 0 : 1 / (first + 1) };
+}
+
+const CV_GRID = [0, 0.02, 0.05, 0.08, 0.1, 0.12, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5];
+
+/**
+ * 2-fold cross-validation of the hybrid's fulltext weight: folds = even / odd positions in the query file; the
+ * weight with the best recall@10 + MRR@10 on one fold (ties: the smaller weight) is scored on the other.
+ */
+async function crossValidate(db: Db, workspaceId: string, queries: DevQuery[], embedder: LocalEmbedder, base: FusionWeights, isHit: (title: string, q: DevQuery) => boolean) {
+  const queryCache = new QueryVectorCache();
+  const perWeight = new Map<number, { recall: number; rr: number }[]>();
+  for (const w of CV_GRID) {
+    const weights = { ...base, semantic: 1 - w, fulltext: w };
+    const rows: { recall: number; rr: number }[] = [];
+    for (const q of queries) {
+      const r = await search(db, { workspaceId }, { q: q.q, mode: 'hybrid', limit: 10 }, { embedder, queryCache, weights });
+      rows.push(judge(r.items.map((i) => i.title), q, isHit));
+    }
+    perWeight.set(w, rows);
+  }
+  const folds = [0, 1].map((f) => queries.map((_, i) => i).filter((i) => i % 2 === f));
+  const score = (w: number, idx: number[]) => {
+    const rows = perWeight.get(w) as { recall: number; rr: number }[];
+    const sum = (k: 'recall' | 'rr') => idx.reduce((s, i) => s + (rows[i] as { recall: number; rr: number })[k], 0) / idx.length;
+    return { recall_at_10: round(sum('recall'), 3), mrr_at_10: round(sum('rr'), 3) };
+  };
+  const obj = (m: { recall_at_10: number; mrr_at_10: number }) => m.recall_at_10 + m.mrr_at_10;
+  const out = [0, 1].map((train) => {
+    const test = 1 - train;
+    const tr = folds[train] as number[];
+    const te = folds[test] as number[];
+    const best = CV_GRID.reduce((a, w) => (obj(score(w, tr)) > obj(score(a, tr)) ? w : a));
+    return { tuned_on: train ? 'odd' : 'even', fulltext_weight: best, train: score(best, tr), held_out: score(best, te), held_out_semantic_only: score(0, te) };
+  });
+  const mean = (k: 'held_out' | 'held_out_semantic_only', m: 'recall_at_10' | 'mrr_at_10') => round((out[0]![k][m] + out[1]![k][m]) / 2, 3);
+  const all = queries.map((_, i) => i);
+  return {
+    grid: CV_GRID,
+    folds: out,
+    held_out_mean: { recall_at_10: mean('held_out', 'recall_at_10'), mrr_at_10: mean('held_out', 'mrr_at_10') },
+    held_out_mean_semantic_only: { recall_at_10: mean('held_out_semantic_only', 'recall_at_10'), mrr_at_10: mean('held_out_semantic_only', 'mrr_at_10') },
+    full_set_by_weight: Object.fromEntries(CV_GRID.map((w) => [String(w), score(w, all)])),
+  };
 }
 
 async function baseline(db: Db, workspaceId: string, queries: DevQuery[], reps: number) {
@@ -232,6 +284,8 @@ export async function run(args: string[]): Promise<object> {
     const modes = await measure(db, workspaceId, queries, embedder, reps, weights, exact);
     const base = await baseline(db, workspaceId, queries, reps);
     log(`baseline: ${JSON.stringify(base)}`);
+    const cv = args.includes('--no-cv') ? null : await crossValidate(db, workspaceId, queries, embedder, weights, exact);
+    if (cv) log(`cv: ${JSON.stringify(cv.folds)}`);
 
     let scaleResult: object | null = null;
     if (scale > 0) {
@@ -271,6 +325,7 @@ export async function run(args: string[]): Promise<object> {
       prompts: real.length,
       modes,
       baseline: base,
+      cross_validation: cv,
       index_seconds: round(indexSeconds, 1),
       index_note: 'cold: fresh database, empty embedding cache, includes loading the model; 2 worker threads',
       embedder: embedder.model,

@@ -12,7 +12,8 @@ import { createApp } from './http/app.js';
 import { problemBody } from './http/problem.js';
 import { closeSearchService, searchServiceFor } from './search/service.js';
 import { createMetrics } from './http/metrics.js';
-import { createMemoryRateLimiter } from './http/rateLimit.js';
+import { Redis } from 'ioredis';
+import { createMemoryRateLimiter, createRedisRateLimiter } from './http/rateLimit.js';
 import { UsageCounter } from './domain/prompts/usage.js';
 
 export const version = (
@@ -40,6 +41,12 @@ export async function startBackend(config: Config & { databaseUrl: string }, log
   });
   await migrate(pool, { log: (m) => log.info(m) });
   const db = createPrisma(pool);
+  // Shared state across processes lives in Redis when there is one; a single process needs none.
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { commandTimeout: 250, maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true })
+    : undefined;
+  redis?.on('error', (err: Error) => log.warn({ err: err.message }, 'redis'));
+  await redis?.connect().catch((err: unknown) => log.warn({ err }, 'redis is not reachable yet; rate limits count per process until it is'));
   const usage = new UsageCounter(db).start();
   // Search: the embedder (ROCQET_EMBEDDER) and the worker that embeds prompts after their commits.
   searchServiceFor(db, log);
@@ -49,7 +56,12 @@ export async function startBackend(config: Config & { databaseUrl: string }, log
     config,
     logger: log,
     metrics,
-    rateLimiter: createMemoryRateLimiter(config.rateLimit),
+    rateLimiter: redis
+      ? createRedisRateLimiter(redis, {
+          ...config.rateLimit,
+          onError: (err) => log.warn({ err }, 'rate limit: redis did not answer; counting in this process'),
+        })
+      : createMemoryRateLimiter(config.rateLimit),
     version,
     usage,
   });
@@ -86,6 +98,7 @@ export async function startBackend(config: Config & { databaseUrl: string }, log
         });
         await usage.stop().catch((err: unknown) => log.warn({ err }, 'usage counts not flushed'));
         await closeSearchService(db).catch((err: unknown) => log.warn({ err }, 'search service did not stop cleanly'));
+        redis?.disconnect();
         await db.$disconnect();
         await pool.end();
       })();

@@ -79,8 +79,11 @@ export const DEFAULT_WEIGHTS: FusionWeights = { semantic: 0.88, fulltext: 0.12, 
  * ts_rank_cd of a single term is the sum of its occurrences' field weights (a field-weighted term frequency, as in
  * BM25F); |d| is the number of distinct lexemes; idf comes from ANALYZE's lexeme frequencies (most_common_elems).
  * Field weights {D body, C description, B tags, A title}; k1 is in the same units (1.2 with the title at 3).
+ * avg|d| is a fixed pivot (`pivot` lexemes, about a typical prompt: 233 on awesome-chatgpt-prompts.csv), not the
+ * workspace's average: a prompt's score then depends on nothing but the prompt and the query (not on filters or on
+ * which other prompts were candidates), and no statement has to read every tsvector to average them.
  */
-export const BM25 = { fieldWeights: [1 / 6, 1 / 3, 1 / 3, 1] as const, k1: 0.4, b: 0.75 };
+export const BM25 = { fieldWeights: [1 / 6, 1 / 3, 1 / 3, 1] as const, k1: 0.4, b: 0.75, pivot: 250 };
 
 export interface SearchOptions {
   /** Null or undefined: no semantic search (hybrid runs as fulltext, semantic is refused). */
@@ -107,7 +110,7 @@ export const COMMON_LEXEME_FREQUENCY = 0.1;
 /** idf of a term absent from ANALYZE's most common lexemes: as if it were in this share of prompts, capped by the stats. */
 const DEFAULT_TERM_FREQUENCY = 0.001;
 /** Full-text matches ranked per query, at most (the first found by the GIN index). */
-export const MATCH_CAP = 2000;
+export const MATCH_CAP = 1000;
 const SNIPPET_SOURCE_CHARS = 4_000;
 const MARK_START = '\u0001';
 const MARK_END = '\u0002';
@@ -246,7 +249,7 @@ export async function search(
                    FROM websearch_to_tsquery('english'::regconfig, $3) AS e)::text AS strict,
                 -- The query's distinct lexemes (the BM25 terms) with their share of prompts from ANALYZE's statistics
                 -- (null: not among the most common lexemes; then the least common listed share bounds it).
-                (SELECT json_agg(json_build_object('t', '''' || replace(l, '''', '''''') || '''', 'f',
+                (SELECT json_agg(json_build_object('t', '''' || replace(replace(l, E'\\\\', E'\\\\\\\\'), '''', '''''') || '''', 'f',
                           coalesce(st.f[array_position(st.e, l)], least(${DEFAULT_TERM_FREQUENCY}, st.f[array_length(st.e, 1) + 1]))))
                    FROM (SELECT CASE WHEN length(e) > 0 THEN e ELSE to_tsvector('simple'::regconfig, $3) END AS v
                            FROM to_tsvector('english'::regconfig, $3) AS e) x
@@ -418,11 +421,11 @@ async function candidates(
       ),
       fr AS (
         SELECT fp.id, fp.matched, CASE WHEN fp.matched OR ${scoreAll} THEN
-               (SELECT sum(u.idf * r.tf / (r.tf + ${BM25.k1}::float8 * (1 - ${BM25.b}::float8 + ${BM25.b}::float8 * length(fp.tsv) / av.len)))
+               (SELECT sum(u.idf * r.tf / (r.tf + ${BM25.k1}::float8 * (1 - ${BM25.b}::float8 + ${BM25.b}::float8 * length(fp.tsv) / ${BM25.pivot}::float8)))
                   FROM unnest(${$(a.tsq.terms)}::tsquery[], ${$(a.tsq.idf)}::float8[]) AS u(t, idf)
                        CROSS JOIN LATERAL (SELECT ts_rank_cd(${w}, fp.tsv, u.t, 0)::float8 AS tf) r
                  WHERE r.tf > 0) END AS rank
-          FROM fp, (SELECT greatest(avg(length(tsv)), 1)::float8 AS len FROM fp) av
+          FROM fp
       ),
       ft AS (SELECT id FROM fr WHERE matched ORDER BY rank DESC NULLS LAST, id LIMIT ${depth})`);
     lists.push('SELECT id FROM ft');

@@ -1,4 +1,5 @@
-import type { Db, Tx } from '../../db/prisma.js';
+import type { Tx } from '../../db/prisma.js';
+import { sqlRows, type Queryable } from '../../db/sql.js';
 import type { Actor } from '../actor.js';
 import { recordAudit } from '../audit.js';
 import { fail, notFound } from '../errors.js';
@@ -15,8 +16,12 @@ export interface FolderRow {
 export type FolderWithPath = FolderRow & { path: string };
 
 /** The workspace's folders with their paths, parents before children, siblings by name. */
-export async function listFolders(db: Db | Tx, workspaceId: string): Promise<FolderWithPath[]> {
-  const rows = await db.folder.findMany({ where: { workspaceId } });
+export const FOLDERS_QUERY = `
+  SELECT id, name, parent_id AS "parentId", created_at AS "createdAt", updated_at AS "updatedAt"
+    FROM folder WHERE workspace_id = $1::uuid`;
+
+export async function listFolders(db: Queryable, workspaceId: string): Promise<FolderWithPath[]> {
+  const rows = await sqlRows<FolderRow>(db, FOLDERS_QUERY, [workspaceId]);
   return withPaths(rows);
 }
 
@@ -36,7 +41,7 @@ export function withPaths(rows: FolderRow[]): FolderWithPath[] {
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
-export async function getFolder(db: Db | Tx, workspaceId: string, id: string): Promise<FolderWithPath> {
+export async function getFolder(db: Queryable, workspaceId: string, id: string): Promise<FolderWithPath> {
   const folder = (await listFolders(db, workspaceId)).find((f) => f.id === id);
   return folder ?? notFound('folder');
 }

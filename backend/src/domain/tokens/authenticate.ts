@@ -21,7 +21,7 @@ interface TokenRow {
 /** Last-use time is written at most this often per token, so reads stay free of writes. */
 const LAST_USED_RESOLUTION_MS = 60_000;
 
-const TOKEN_QUERY = `
+export const TOKEN_QUERY = `
   SELECT t.id AS token_id, t.workspace_id, t.membership_id, m.user_id, m.role::text AS role, t.scopes,
          u.email, u.name, t.expires_at, t.revoked_at, t.last_used_at
     FROM api_token t

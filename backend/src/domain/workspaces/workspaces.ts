@@ -1,5 +1,6 @@
 import { defaultPlan, planLimits, type Plan, type WorkspaceType } from '@rocqet/sdk';
 import type { Db, Tx } from '../../db/prisma.js';
+import { sqlRows, type Queryable } from '../../db/sql.js';
 import type { Actor } from '../actor.js';
 import { recordAudit } from '../audit.js';
 import { fail, notFound } from '../errors.js';
@@ -80,14 +81,35 @@ export async function listMyWorkspaces(db: Db, actor: Actor) {
 }
 
 /** Only the token's own workspace is visible through it; any other answers exactly like a missing one. */
-export async function getWorkspace(db: Db | Tx, actor: Actor, ref: string) {
-  const workspace = await db.workspace.findUnique({ where: { id: actor.workspaceId } });
-  if (!workspace || (ref !== workspace.id && ref !== workspace.slug)) notFound('workspace');
-  const [members, prompts] = await Promise.all([
-    db.membership.count({ where: { workspaceId: workspace.id } }),
-    db.prompt.count({ where: { workspaceId: workspace.id, deletedAt: null } }),
-  ]);
+export const WORKSPACE_QUERY =
+  `SELECT w.id, w.slug, w.name, w.type::text AS type, w.plan, w.max_members AS "maxMembers",
+            w.max_prompts AS "maxPrompts", w.created_at AS "createdAt", w.updated_at AS "updatedAt",
+            (SELECT count(*)::int FROM membership m WHERE m.workspace_id = w.id) AS members,
+            (SELECT count(*)::int FROM prompt p WHERE p.workspace_id = w.id AND p.deleted_at IS NULL) AS prompts
+       FROM workspace w WHERE w.id = $1::uuid`;
+
+export async function getWorkspace(db: Queryable, actor: Actor, ref: string) {
+  const rows = await sqlRows<WorkspaceRow & { members: number; prompts: number }>(
+    db,
+    WORKSPACE_QUERY,
+    [actor.workspaceId],
+  );
+  const row = rows[0];
+  if (!row || (ref !== row.id && ref !== row.slug)) notFound('workspace');
+  const { members, prompts, ...workspace } = row;
   return { ...workspace, role: actor.role, usage: { members, prompts } };
+}
+
+interface WorkspaceRow {
+  id: string;
+  slug: string;
+  name: string;
+  type: WorkspaceType;
+  plan: string;
+  maxMembers: number;
+  maxPrompts: number;
+  createdAt: Date;
+  updatedAt: Date;
 }
 
 export async function updateWorkspace(

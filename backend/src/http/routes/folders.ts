@@ -8,10 +8,10 @@ import { presentFolder } from '../present.js';
 
 export function folderRoutes(router: Router, deps: AppDeps): void {
   bind(router, deps, routes.listFolders, async ({ actor }) => ({
-    items: (await listFolders(deps.db, actor.workspaceId)).map(presentFolder),
+    items: (await listFolders(deps.pool, actor.workspaceId)).map(presentFolder),
   }));
   bind(router, deps, routes.getFolder, async ({ actor, input }) =>
-    presentFolder(await getFolder(deps.db, actor.workspaceId, input.params.id)),
+    presentFolder(await getFolder(deps.pool, actor.workspaceId, input.params.id)),
   );
   bind(router, deps, routes.createFolder, async ({ actor, input }) =>
     presentFolder(await inTransaction(deps.db, (tx) => createFolder(tx, actor, input.body))),

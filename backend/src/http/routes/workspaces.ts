@@ -20,7 +20,7 @@ export function workspaceRoutes(router: Router, deps: AppDeps): void {
   });
 
   bind(router, deps, routes.getWorkspace, async ({ actor, input }) =>
-    presentWorkspace(await getWorkspace(deps.db, actor, input.params.workspace)),
+    presentWorkspace(await getWorkspace(deps.pool, actor, input.params.workspace)),
   );
 
   bind(router, deps, routes.updateWorkspace, async ({ actor, input, req }) =>
