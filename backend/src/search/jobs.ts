@@ -160,6 +160,8 @@ export function contentHash(text: string): Buffer {
  * Starts an index worker: polls `search_job`, embeds and stores vectors. One per process is enough (embedding is the
  * bottleneck and the embedder already uses all cores); more processes may run one each.
  */
+const PROGRESS_EVERY_MS = 5_000;
+
 export function startIndexWorker(options: IndexWorkerOptions): IndexWorker {
   const { db, embedder } = options;
   const logger = options.logger ?? silent;
@@ -333,6 +335,7 @@ export function startIndexWorker(options: IndexWorkerOptions): IndexWorker {
       if (stopped) throw new Stopped('the index worker was stopped');
       await store(done, fresh);
       await fail(failures);
+      await reportProgress(done.length);
       return jobs.length;
     } catch (err) {
       if (err instanceof Stopped) {
@@ -342,6 +345,18 @@ export function startIndexWorker(options: IndexWorkerOptions): IndexWorker {
       await fail(jobs.map((job) => ({ job, error: err instanceof Error ? err.message : String(err) }))).catch(() => {});
       throw err;
     }
+  }
+
+  // Progress of a backlog (the demo import, a model change), at most every few seconds, and once when it is done.
+  let sinceReport = 0;
+  let lastReport = Date.now();
+  async function reportProgress(indexed: number): Promise<void> {
+    sinceReport += indexed;
+    if (Date.now() - lastReport < PROGRESS_EVERY_MS) return;
+    const [{ pending }] = await db.$queryRaw<[{ pending: number }]>`SELECT count(*)::int AS pending FROM search_job`;
+    logger.info({ indexed: sinceReport, pending, model }, pending ? 'search index: embedding in the background' : 'search index: up to date');
+    sinceReport = 0;
+    lastReport = Date.now();
   }
 
   async function store(done: { job: ClaimedJob; hash: string | null; vector: string | null }[], fresh: Map<string, string>) {
@@ -389,6 +404,11 @@ export function startIndexWorker(options: IndexWorkerOptions): IndexWorker {
         if (!stopped) logger.error({ err }, 'search index worker round failed');
       }
       if (stopped) break;
+      if (claimed === 0 && sinceReport > 0) {
+        logger.info({ indexed: sinceReport, model }, 'search index: no job due; caught up');
+        sinceReport = 0;
+        lastReport = Date.now();
+      }
       if (claimed === 0) await sleep(Date.now() < hotUntil ? Math.min(HOT_POLL_MS, pollMs) : pollMs);
     }
   })();
