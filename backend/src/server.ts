@@ -10,7 +10,7 @@ import { createPool } from './db/pool.js';
 import { createPrisma, type Db } from './db/prisma.js';
 import { createApp } from './http/app.js';
 import { problemBody } from './http/problem.js';
-import { closeSearchService, searchServiceFor } from './search/service.js';
+import { createSearchService, type SearchService } from './search/service.js';
 import { createMetrics } from './http/metrics.js';
 import { Redis } from 'ioredis';
 import { createMemoryRateLimiter, createRedisRateLimiter } from './http/rateLimit.js';
@@ -23,6 +23,7 @@ export const version = (
 export interface Backend {
   url: string;
   db: Db;
+  search: SearchService;
   pool: pg.Pool;
   logger: Logger;
   close(): Promise<void>;
@@ -32,7 +33,16 @@ export interface Backend {
  * Connects to `databaseUrl`, applies pending migrations and serves the API. Closing stops accepting requests,
  * lets in-flight ones finish, then releases the database.
  */
-export async function startBackend(config: Config & { databaseUrl: string }, logger?: Logger): Promise<Backend> {
+export interface BackendOptions {
+  /** Replaces the search service made from the environment (tests plug in their own embedder). */
+  search?: (db: Db) => SearchService;
+}
+
+export async function startBackend(
+  config: Config & { databaseUrl: string },
+  logger?: Logger,
+  options: BackendOptions = {},
+): Promise<Backend> {
   const log = logger ?? pino({ level: config.logLevel, base: { service: 'rocqet' } });
   const metrics = createMetrics();
   const pool = createPool(config.databaseUrl, {
@@ -49,7 +59,7 @@ export async function startBackend(config: Config & { databaseUrl: string }, log
   await redis?.connect().catch((err: unknown) => log.warn({ err }, 'redis is not reachable yet; rate limits count per process until it is'));
   const usage = new UsageCounter(db).start();
   // Search: the embedder (ROCQET_EMBEDDER) and the worker that embeds prompts after their commits.
-  searchServiceFor(db, log);
+  const search = options.search ? options.search(db) : createSearchService({ db, logger: log });
   const app = createApp({
     db,
     pool,
@@ -64,6 +74,7 @@ export async function startBackend(config: Config & { databaseUrl: string }, log
       : createMemoryRateLimiter(config.rateLimit),
     version,
     usage,
+    search,
   });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(config.port, config.host, () => resolve(s));
@@ -88,6 +99,7 @@ export async function startBackend(config: Config & { databaseUrl: string }, log
   return {
     url: `http://${host}:${port}`,
     db,
+    search,
     pool,
     logger: log,
     close() {
@@ -97,7 +109,7 @@ export async function startBackend(config: Config & { databaseUrl: string }, log
           server.closeIdleConnections();
         });
         await usage.stop().catch((err: unknown) => log.warn({ err }, 'usage counts not flushed'));
-        await closeSearchService(db).catch((err: unknown) => log.warn({ err }, 'search service did not stop cleanly'));
+        await search.close().catch((err: unknown) => log.warn({ err }, 'search service did not stop cleanly'));
         redis?.disconnect();
         await db.$disconnect();
         await pool.end();

@@ -75,29 +75,3 @@ export function createSearchService(options: SearchServiceOptions): SearchServic
     },
   };
 }
-
-// One service per database client: the HTTP routes find it here; the server creates and closes it.
-const services = new WeakMap<Db, SearchService>();
-
-/** The process's search service for `db`, created on first use (embedder from the environment). */
-export function searchServiceFor(db: Db, logger?: Logger): SearchService {
-  let service = services.get(db);
-  if (!service) {
-    service = createSearchService({ db, ...(logger ? { logger } : {}) });
-    services.set(db, service);
-  }
-  return service;
-}
-
-/** Replaces the service for `db` (closing the previous one): how tests plug in their own embedder. */
-export async function installSearchService(db: Db, service: SearchService): Promise<void> {
-  const previous = services.get(db);
-  services.set(db, service);
-  if (previous && previous !== service) await previous.close();
-}
-
-export async function closeSearchService(db: Db): Promise<void> {
-  const service = services.get(db);
-  services.delete(db);
-  await service?.close();
-}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createSearchService, installSearchService } from '../../src/search/service.js';
+import { createSearchService } from '../../src/search/service.js';
 import { assertProblem, send } from '../support/api.js';
 import { startTestApp, type TestApp, type TestWorkspace } from '../support/app.js';
 import { FakeEmbedder } from './support/fakeEmbedder.js';
@@ -15,12 +15,10 @@ describe('search API: GET /v1/search and /v1/search/status', function () {
   before(async () => {
     // The backend's own service would load the local model; this suite plugs in the stand-in instead.
     process.env.ROCQET_EMBEDDER = 'off';
-    app = await startTestApp();
     embedder = new FakeEmbedder();
-    await installSearchService(
-      app.backend.db,
-      createSearchService({ db: app.backend.db, embedder, worker: { pollMs: 20, backoffMs: 50, maxBackoffMs: 200 } }),
-    );
+    app = await startTestApp({}, {
+      search: (db) => createSearchService({ db, embedder, worker: { pollMs: 20, backoffMs: 50, maxBackoffMs: 200 } }),
+    });
     ws = await app.workspace();
   });
   after(async () => {

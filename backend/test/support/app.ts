@@ -2,7 +2,7 @@ import { createClient, type Client } from '@rocqet/sdk';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { bootstrapWorkspace } from '../../src/domain/workspaces/workspaces.js';
-import { startBackend, type Backend } from '../../src/server.js';
+import { startBackend, type Backend, type BackendOptions } from '../../src/server.js';
 import { freshDatabase } from './db.js';
 
 export interface TestApp {
@@ -25,14 +25,14 @@ export interface TestWorkspace {
 let counter = 0;
 
 /** A real backend on a fresh database, listening on a random loopback port. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, options: BackendOptions = {}): Promise<TestApp> {
   const database = await freshDatabase();
   const config = {
     ...loadConfig({ ...process.env, ROCQET_VALIDATE_RESPONSES: '1', RATE_LIMIT: '100000', ...env }),
     port: 0,
     databaseUrl: database.url,
   };
-  const backend = await startBackend(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
+  const backend = await startBackend(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), options);
   const client = (token: string) => createClient({ baseUrl: backend.url, token });
   return {
     backend,

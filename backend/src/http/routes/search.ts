@@ -1,14 +1,12 @@
 import { routes } from '@rocqet/sdk';
 import type { Router } from 'express';
-import { searchServiceFor } from '../../search/service.js';
 import { bind } from '../bind.js';
 import type { AppDeps } from '../context.js';
 
 export function searchRoutes(router: Router, deps: AppDeps): void {
-  const service = () => searchServiceFor(deps.db, deps.logger);
   bind(router, deps, routes.search, async ({ actor, input }) => {
     const { q, mode, folder, tag, author, updatedSince, limit, cursor } = input.query;
-    const result = await service().search(actor, {
+    const result = await deps.search.search(actor, {
       q,
       mode,
       folder,
@@ -24,7 +22,7 @@ export function searchRoutes(router: Router, deps: AppDeps): void {
     };
   });
   bind(router, deps, routes.searchStatus, async ({ actor }) => {
-    const s = await service().status(actor.workspaceId);
+    const s = await deps.search.status(actor.workspaceId);
     return { pending: s.pending, failed: s.failed, embedded: s.embedded, total: s.total, model: s.model, lastError: s.lastError };
   });
 }
