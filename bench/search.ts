@@ -233,7 +233,7 @@ export async function buildScale(db: Db, n: number, real: CsvPrompt[], vectors: 
   const t0 = performance.now();
   const indexes = await db.$queryRaw<{ indexname: string; indexdef: string }[]>`
     SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'prompt' AND indexname IN
-      ('prompt_search_tsv_idx', 'prompt_search_meta_tsv_idx', 'prompt_title_trgm_idx', 'prompt_tags_trgm_idx', 'prompt_embedding_hnsw_idx')`;
+      ('prompt_search_tsv_idx', 'prompt_title_trgm_idx', 'prompt_tags_trgm_idx', 'prompt_embedding_hnsw_idx')`;
   for (const ix of indexes) await db.$executeRawUnsafe(`DROP INDEX ${ix.indexname}`);
   const byRow = new Map(rows.map((r) => [r.p.row, r.v]));
   for (let i = 0; i < rows.length; i += 2_000) {

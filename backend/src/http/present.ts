@@ -182,3 +182,11 @@ export function presentPrompt(
     deletedAt: isoOrNull(p.deletedAt),
   };
 }
+
+export function presentBranch(b: { name: string; head: Parameters<typeof presentCommit>[0]; isDefault: boolean; updatedAt: Date }) {
+  return { name: b.name, head: presentCommit(b.head), isDefault: b.isDefault, updatedAt: iso(b.updatedAt) };
+}
+
+export function presentTag(t: { name: string; commit: Parameters<typeof presentCommit>[0]; message: string; createdAt: Date }) {
+  return { name: t.name, commit: presentCommit(t.commit), message: t.message, createdAt: iso(t.createdAt) };
+}

@@ -197,8 +197,9 @@ function resolveFolder(folders: FolderWithPath[], ref: string): string[] {
 }
 
 /**
- * Searches the live prompts of one workspace. Full text (weighted tsvector, web-search syntax, relaxed to any word
- * for plain queries), trigram titles/tags (typos) and kNN over embeddings, fused (hybrid) or alone.
+ * Searches the live prompts of one workspace. Full text (BM25 over the weighted tsvector of every field: any word
+ * for plain queries, web-search syntax taken literally otherwise), trigram titles/tags (typos) and kNN over
+ * embeddings, fused (hybrid: a convex combination) or alone.
  */
 export async function search(
   db: Db,
@@ -403,22 +404,24 @@ async function candidates(
   if (hasFt) {
     // The matches come from the GIN index (capped: a query matching tens of thousands of prompts is ranked over the
     // first MATCH_CAP found). The matches and the other lists' candidates are scored with BM25 (see BM25), term by
-    // term, each tsvector read (detoasted) once in the materialised CTE: a semantic candidate that holds only common
-    // query words (which select nothing) still gets its lexical score in the fusion. ft is the lexical list: the
-    // best `depth` of the matches. An advanced query scores only what it matches (its syntax is a filter).
+    // term, each tsvector read (detoasted) once (`|| ''` makes the value in memory, so the per-term calls do not
+    // detoast it again): a semantic candidate that holds only common query words (which select nothing) still gets
+    // its lexical score in the fusion. ft is the lexical list: the best `depth` of the matches. An advanced query
+    // scores only what it matches (its syntax is a filter).
     const w = `'{${BM25.fieldWeights.join(',')}}'::float4[]`;
-    const others = lists.map((l) => `UNION ALL ${l.replace('SELECT id', 'SELECT id, false')}`).join(' ');
+    const others = lists.length === 0 ? '' : `
+        UNION ALL
+        SELECT p.id, false, p.search_tsv || ''::tsvector
+          FROM (${lists.join(' UNION ')} EXCEPT SELECT id FROM fm) x JOIN prompt p ON p.id = x.id`;
     const scoreAll = a.tsq.advanced ? 'false' : 'true';
     ctes.push(`
-      fm AS (
-        SELECT p.id FROM prompt p
+      fm AS MATERIALIZED (
+        SELECT p.id, p.search_tsv || ''::tsvector AS tsv FROM prompt p
          WHERE ${where} AND p.search_tsv @@ ${$(a.tsq.match)}::tsquery
          LIMIT ${$(MATCH_CAP)}::int
       ),
-      fp AS MATERIALIZED (
-        SELECT p.id, x.matched, p.search_tsv || ''::tsvector AS tsv
-          FROM (SELECT id, bool_or(m) AS matched FROM (SELECT id, true AS m FROM fm ${others}) u GROUP BY id) x
-          JOIN prompt p ON p.id = x.id
+      fp AS (
+        SELECT id, true AS matched, tsv FROM fm${others}
       ),
       fr AS (
         SELECT fp.id, fp.matched, CASE WHEN fp.matched OR ${scoreAll} THEN

@@ -23,17 +23,6 @@ ALTER TABLE prompt ADD COLUMN search_tsv tsvector GENERATED ALWAYS AS (
 ) STORED;
 CREATE INDEX prompt_search_tsv_idx ON prompt USING gin (search_tsv) WITH (fastupdate = off);
 
--- The short fields alone (title, tags, description): small enough to stay in the row, so ranking thousands of
--- matches does not read the long bodies back from TOAST. A plain query is relaxed to "any word" on these fields.
-ALTER TABLE prompt ADD COLUMN search_meta_tsv tsvector GENERATED ALWAYS AS (
-  setweight(to_tsvector('english'::regconfig, title), 'A') ||
-  setweight(to_tsvector('simple'::regconfig, title), 'A') ||
-  setweight(to_tsvector('english'::regconfig, rocqet_tags_text(tags)), 'B') ||
-  setweight(to_tsvector('simple'::regconfig, rocqet_tags_text(tags)), 'B') ||
-  setweight(to_tsvector('english'::regconfig, left(description, 2000)), 'C')
-) STORED;
-CREATE INDEX prompt_search_meta_tsv_idx ON prompt USING gin (search_meta_tsv) WITH (fastupdate = off);
-
 -- The GIN indexes are built with fastupdate off: a pending list left by a bulk import made the planner avoid them
 -- (and scanning it is slow) until the next vacuum; writes of single prompts pay little for it.
 -- Typos: trigram similarity on titles and on the tags joined by spaces.

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Cursor, Id, Timestamp, repeated } from './common.js';
-import { TagName } from './prompts.js';
+import { Prompt, TagName } from './prompts.js';
 import { route } from './route.js';
 
 export const SearchMode = z.enum(['hybrid', 'fulltext', 'semantic'], { error: 'must be hybrid, fulltext or semantic' });
@@ -34,17 +34,18 @@ export const SearchQuery = z.strictObject({
 
 export const MatchedBy = z.enum(['fulltext', 'trigram', 'semantic']);
 
-export const SearchHit = z.object({
-  id: Id,
-  slug: z.string(),
-  path: z.string(),
-  title: z.string(),
-  description: z.string(),
-  tags: z.array(z.string()),
-  folderId: Id.nullable(),
+export const SearchHit = Prompt.pick({
+  id: true,
+  slug: true,
+  path: true,
+  title: true,
+  description: true,
+  tags: true,
+  folderId: true,
+  createdAt: true,
+  updatedAt: true,
+}).extend({
   createdById: Id.nullable(),
-  createdAt: Timestamp,
-  updatedAt: Timestamp,
   score: z.number().describe('higher is better; comparable within one result list only'),
   snippet: z.string().describe('HTML-escaped text; matched words are wrapped in <mark>…</mark>'),
   matchedBy: z.array(MatchedBy),

@@ -20,7 +20,7 @@ import type { Db, Tx } from '../../db/prisma.js';
 import { bind, etagOf } from '../bind.js';
 import { fail } from '../../domain/errors.js';
 import type { AppDeps } from '../context.js';
-import { presentCommit, presentPrompt } from '../present.js';
+import { presentBranch, presentCommit, presentPrompt, presentTag } from '../present.js';
 
 async function presentOne(db: Db | Tx, actor: Actor, prompt: PromptRow) {
   return presentPrompt(prompt, await folderMap(db, actor.workspaceId));
@@ -116,24 +116,17 @@ export function promptRoutes(router: Router, deps: AppDeps): void {
   });
 
   bind(router, deps, routes.listBranches, async ({ actor, input }) => ({
-    items: (await listBranches(db, actor, input.params.prompt)).map((b) => ({
-      name: b.name,
-      head: presentCommit(b.head),
-      isDefault: b.isDefault,
-      updatedAt: b.updatedAt.toISOString(),
-    })),
+    items: (await listBranches(db, actor, input.params.prompt)).map(presentBranch),
   }));
 
   bind(router, deps, routes.createBranch, async ({ actor, input }) => {
-    const b = await inTransaction(db, (tx) => createBranch(tx, actor, input.params.prompt, input.body));
-    return { name: b.name, head: presentCommit(b.head), isDefault: b.isDefault, updatedAt: b.updatedAt.toISOString() };
+    return presentBranch(await inTransaction(db, (tx) => createBranch(tx, actor, input.params.prompt, input.body)));
   });
 
   bind(router, deps, routes.renameBranch, async ({ actor, input }) => {
-    const b = await inTransaction(db, (tx) =>
-      renameBranch(tx, actor, input.params.prompt, input.params.name, input.body.name),
+    return presentBranch(
+      await inTransaction(db, (tx) => renameBranch(tx, actor, input.params.prompt, input.params.name, input.body.name)),
     );
-    return { name: b.name, head: presentCommit(b.head), isDefault: b.isDefault, updatedAt: b.updatedAt.toISOString() };
   });
 
   bind(router, deps, routes.deleteBranch, async ({ actor, input }) => {
@@ -141,17 +134,11 @@ export function promptRoutes(router: Router, deps: AppDeps): void {
   });
 
   bind(router, deps, routes.listTags, async ({ actor, input }) => ({
-    items: (await listTags(db, actor, input.params.prompt)).map((t) => ({
-      name: t.name,
-      commit: presentCommit(t.commit),
-      message: t.message,
-      createdAt: t.createdAt.toISOString(),
-    })),
+    items: (await listTags(db, actor, input.params.prompt)).map(presentTag),
   }));
 
   bind(router, deps, routes.createTag, async ({ actor, input }) => {
-    const t = await inTransaction(db, (tx) => createTag(tx, actor, input.params.prompt, input.body));
-    return { name: t.name, commit: presentCommit(t.commit), message: t.message, createdAt: t.createdAt.toISOString() };
+    return presentTag(await inTransaction(db, (tx) => createTag(tx, actor, input.params.prompt, input.body)));
   });
 
   bind(router, deps, routes.deleteTag, async ({ actor, input }) => {
