@@ -128,13 +128,15 @@ export function bind<D extends RouteDef>(router: Router, deps: AppDeps, def: D, 
         throw new Error(`response of ${def.method} ${def.path} breaks the contract: ${checked.error.message}`);
       }
     }
+    // Serialised once: the same text is hashed for the ETag and sent.
+    const json = JSON.stringify(result);
     if (def.method === 'GET') {
-      if (!res.get('etag')) res.set('ETag', etagOf(result));
+      if (!res.get('etag')) res.set('ETag', etagOfJson(json));
       if (notModified(req, String(res.get('etag')))) {
         res.status(304).end();
         return;
       }
     }
-    res.status(def.status).json(result);
+    res.status(def.status).type('application/json').send(json);
   });
 }
