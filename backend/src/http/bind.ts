@@ -30,12 +30,12 @@ function etagOfJson(json: string): string {
   return `"${createHash('sha256').update(json).digest('base64url').slice(0, 27)}"`;
 }
 
-/** If-Match: refuse when the client's copy is stale (`*` matches anything that exists). */
-export function checkIfMatch(req: Request, current: unknown): void {
+/** If-Match: refuse when the client's copy is stale (`*` matches anything that exists). Strong comparison. */
+export function checkIfMatch(req: Request, currentTag: string): void {
   const header = req.get('if-match');
   if (!header) return;
   const tags = header.split(',').map((t) => t.trim());
-  if (!tags.includes('*') && !tags.includes(etagOf(current))) {
+  if (!tags.includes('*') && !tags.includes(currentTag)) {
     fail('precondition_failed', 'the resource changed since you read it; fetch it again and retry');
   }
 }

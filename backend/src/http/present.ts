@@ -1,3 +1,4 @@
+import { promptPath } from '../domain/prompts/resolve.js';
 import type { ApiToken, AuditEntry, Commit, Folder, Member, Plan, Prompt, Role, Scope, Workspace, WorkspaceType } from '@rocqet/sdk';
 
 const iso = (d: Date) => d.toISOString();
@@ -165,11 +166,10 @@ export function presentPrompt(
   },
   folders: Map<string, { path: string }>,
 ): Prompt {
-  const folder = p.folderId ? folders.get(p.folderId) : undefined;
   return {
     id: p.id,
     slug: p.slug,
-    path: folder ? `${folder.path}/${p.slug}` : p.slug,
+    path: promptPath(p, folders),
     title: p.title,
     description: p.description,
     tags: p.tags,

@@ -2,11 +2,11 @@ import type { ImportReport } from '@rocqet/sdk';
 import type { Db } from '../../db/prisma.js';
 import { inTransaction } from '../../db/transaction.js';
 import type { Actor } from '../actor.js';
-import { DomainError, fail } from '../errors.js';
+import { fail } from '../errors.js';
 import { createPrompt } from '../prompts/prompts.js';
 import { slugify } from '../prompts/slug.js';
 import { parseCsv } from './csv.js';
-import { emptyReport, requireRoomFor, type Progress } from './report.js';
+import { emptyReport, requireRoomFor, skipsItem, type Progress } from './report.js';
 
 interface Row {
   line: number;
@@ -110,8 +110,7 @@ export async function importAwesomeCsv(
       report.created++;
       report.commits++;
     } catch (err) {
-      if (!(err instanceof DomainError) && !(err instanceof Error && err.name === 'TemplateError')) throw err;
-      if (err instanceof DomainError && err.code === 'limit_exceeded') throw err;
+      if (!skipsItem(err)) throw err;
       report.skipped.push({ item: `line ${row.line} "${title}"`, reason: err.message });
     }
   }

@@ -4,14 +4,13 @@ import type { Db } from '../../db/prisma.js';
 import { inTransaction } from '../../db/transaction.js';
 import type { Actor } from '../actor.js';
 import { recordAudit } from '../audit.js';
-import { DomainError } from '../errors.js';
 import { appendCommit, moveBranch } from '../prompts/commits.js';
 import { createPrompt } from '../prompts/prompts.js';
 import { findBranch, findPrompt } from '../prompts/resolve.js';
 import { slugify } from '../prompts/slug.js';
 import { commitColumns, type CommitRow } from '../prompts/store.js';
 import { contentHash } from '../versions/index.js';
-import { emptyReport, requireRoomFor, type Progress } from './report.js';
+import { emptyReport, requireRoomFor, skipsItem, type Progress } from './report.js';
 
 const FabricLine = z.object({
   name: z.string().min(1).max(200),
@@ -68,8 +67,7 @@ export async function importFabricJsonl(
     try {
       await importHistory(db, actor, entry, opts.folderId ?? null, report);
     } catch (err) {
-      if (!(err instanceof DomainError) && !(err instanceof Error && err.name === 'TemplateError')) throw err;
-      if (err instanceof DomainError && err.code === 'limit_exceeded') throw err;
+      if (!skipsItem(err)) throw err;
       report.skipped.push({ item: `line ${i + 1} "${entry.name}"`, reason: err.message });
     }
   }

@@ -1,6 +1,6 @@
-import type { ImportReport } from '@rocqet/sdk';
+import { isTemplateError, type ImportReport } from '@rocqet/sdk';
 import type { Db } from '../../db/prisma.js';
-import { fail } from '../errors.js';
+import { DomainError, fail } from '../errors.js';
 
 export function emptyReport(format: ImportReport['format']): ImportReport {
   return { format, created: 0, updated: 0, unchanged: 0, commits: 0, skipped: [], renamed: [] };
@@ -25,4 +25,13 @@ export async function requireRoomFor(db: Db, workspaceId: string, adding: number
       { limit: workspace.maxPrompts, existing: live, adding },
     );
   }
+}
+
+/**
+ * Whether an error refuses just this item of an import (reported as skipped) rather than the whole import: the
+ * domain's refusals and bad front matter do; a plan limit stops everything, and so does anything unexpected.
+ */
+export function skipsItem(err: unknown): err is Error {
+  if (err instanceof DomainError) return err.code !== 'limit_exceeded';
+  return isTemplateError(err);
 }

@@ -12,7 +12,7 @@ import { lockWorkspaceQuota } from '../prompts/prompts.js';
 import { isAncestor } from '../versions/index.js';
 import { decodeVersion } from '../versions/index.js';
 import { writeCommit } from '../prompts/store.js';
-import { emptyReport, requireRoomFor, type Progress } from './report.js';
+import { emptyReport, requireRoomFor, skipsItem, type Progress } from './report.js';
 
 /** Every version of a prompt, decoded from its stored chains in one pass over its commits. */
 async function allVersions(db: Db, promptId: string) {
@@ -189,8 +189,7 @@ export async function importRocqetExport(
       await inTransaction(db, (tx) => importOne(tx, actor, p, base, folderCache, report), { timeoutMs: 300_000 });
     } catch (err) {
       folderCache.clear();
-      if (!(err instanceof DomainError)) throw err;
-      if (err.code === 'limit_exceeded') throw err;
+      if (!skipsItem(err)) throw err;
       report.skipped.push({ item: p.path, reason: err.message });
     }
   }

@@ -11,7 +11,8 @@ export function isUuid(value: string): boolean {
 
 export type PromptRow = NonNullable<Awaited<ReturnType<Db['prompt']['findFirst']>>>;
 
-export function promptPath(prompt: { slug: string; folderId: string | null }, folders: Map<string, FolderWithPath>) {
+/** `folder/sub/slug`, or the bare slug at the root. */
+export function promptPath(prompt: { slug: string; folderId: string | null }, folders: Map<string, { path: string }>) {
   const folder = prompt.folderId ? folders.get(prompt.folderId) : undefined;
   return folder ? `${folder.path}/${prompt.slug}` : prompt.slug;
 }

@@ -1,5 +1,5 @@
 import { parsePrompt, renderPrompt, routes, serializePrompt } from '@rocqet/sdk';
-import type { Request, Router } from 'express';
+import type { Router } from 'express';
 import { inTransaction } from '../../db/transaction.js';
 import type { Actor } from '../../domain/actor.js';
 import { commitOnBranch, listHistory } from '../../domain/prompts/commits.js';
@@ -17,8 +17,7 @@ import { readText } from '../../domain/prompts/store.js';
 import { topPrompts } from '../../domain/prompts/usage.js';
 import { exportWorkspace, importPrompts } from '../../domain/importing/index.js';
 import type { Db, Tx } from '../../db/prisma.js';
-import { bind, etagOf } from '../bind.js';
-import { fail } from '../../domain/errors.js';
+import { bind, checkIfMatch, etagOf } from '../bind.js';
 import type { AppDeps } from '../context.js';
 import { presentBranch, presentCommit, presentPrompt, presentTag } from '../present.js';
 
@@ -26,22 +25,12 @@ async function presentOne(db: Db | Tx, actor: Actor, prompt: PromptRow) {
   return presentPrompt(prompt, await folderMap(db, actor.workspaceId));
 }
 
-/** If-Match against several representations of the same resource: any current one (or `*`) passes. */
 /**
  * A prompt's version tag: what a client's copy depends on (metadata, the commit it shows, trash state), not the usage
  * counters, which move on every read and would otherwise fail every If-Match and defeat every If-None-Match.
  */
 function promptTag(p: { id: string; updatedAt: Date; deletedAt: Date | null }, commitId: string): string {
   return etagOf([p.id, p.updatedAt.toISOString(), commitId, p.deletedAt?.toISOString() ?? null]);
-}
-
-function checkIfMatchTag(req: Request, current: string): void {
-  const header = req.get('if-match');
-  if (!header) return;
-  const tags = header.split(',').map((t) => t.trim());
-  if (!tags.includes('*') && !tags.includes(current)) {
-    fail('precondition_failed', 'the prompt changed since you read it; fetch it again and retry');
-  }
 }
 
 /** A prompt with the text of a ref. */
@@ -86,7 +75,7 @@ export function promptRoutes(router: Router, deps: AppDeps): void {
   bind(router, deps, routes.updatePrompt, async ({ actor, input, req, res }) => {
     const prompt = await inTransaction(db, (tx) =>
       updatePrompt(tx, actor, input.params.prompt, input.body, (current) =>
-        checkIfMatchTag(req, current.headCommitId ? promptTag(current, current.headCommitId) : etagOf(current.id)),
+        checkIfMatch(req, current.headCommitId ? promptTag(current, current.headCommitId) : etagOf(current.id)),
       ),
     );
     if (prompt.headCommitId) res.set('ETag', promptTag(prompt, prompt.headCommitId));

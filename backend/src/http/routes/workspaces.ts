@@ -2,7 +2,7 @@ import { routes } from '@rocqet/sdk';
 import type { Router } from 'express';
 import { inTransaction } from '../../db/transaction.js';
 import { createWorkspace, getWorkspace, listMyWorkspaces, updateWorkspace } from '../../domain/workspaces/workspaces.js';
-import { bind, checkIfMatch } from '../bind.js';
+import { bind, checkIfMatch, etagOf } from '../bind.js';
 import type { AppDeps } from '../context.js';
 import { presentWorkspace } from '../present.js';
 
@@ -27,7 +27,7 @@ export function workspaceRoutes(router: Router, deps: AppDeps): void {
     presentWorkspace(
       await inTransaction(deps.db, (tx) =>
         updateWorkspace(tx, actor, input.params.workspace, input.body, (current) =>
-          checkIfMatch(req, presentWorkspace(current)),
+          checkIfMatch(req, etagOf(presentWorkspace(current))),
         ),
       ),
     ),
