@@ -6,8 +6,8 @@
  * 2. Runs the queries in each mode through search() (the same code the API runs): recall@10 and MRR@10 (a hit is a
  *    result whose title is in `relevant`), and latency (p50/p95 over `reps` passes after one cold pass).
  * 3. Baseline: one raw full-text SQL statement per query on the same connection pool.
- * 3b. Fusion weight by 2-fold cross-validation (unless --no-cv): hybrid with fulltext weight w (semantic 1 − w) for
- *    each w of a grid; w chosen on the even-numbered queries is scored on the odd ones and back.
+ * 3b. Fusion weight by leave-one-out cross-validation (unless --no-cv): hybrid with fulltext weight w (semantic
+ *    1 − w) for each w of a grid; each query is scored with the w chosen on all the others.
  * 4. Scale: a second workspace of N prompts made from the real ones (varied titles, shuffled sentences, bodies cut to
  *    4,000 characters) with vectors = the real vector + Gaussian noise, renormalised; the same measurements.
  * Prints one JSON object; logs go to stderr.
@@ -101,12 +101,13 @@ function judge(titles: string[], q: DevQuery, isHit: (title: string, q: DevQuery
 const CV_GRID = [0, 0.02, 0.05, 0.08, 0.1, 0.12, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5];
 
 /**
- * 2-fold cross-validation of the hybrid's fulltext weight: folds = even / odd positions in the query file; the
- * weight with the best recall@10 + MRR@10 on one fold (ties: the smaller weight) is scored on the other.
+ * Leave-one-out cross-validation of the hybrid's fulltext weight (semantic 1 − w): for each query, the weight with
+ * the best recall@10 + MRR@10 on the other queries (ties: the smaller weight) is scored on that query alone. With
+ * 30 queries this is the least noisy honest estimate (two folds of 15 picked weights from one query's luck).
  */
 async function crossValidate(db: Db, workspaceId: string, queries: DevQuery[], embedder: LocalEmbedder, base: FusionWeights, isHit: (title: string, q: DevQuery) => boolean) {
   const queryCache = new QueryVectorCache();
-  const perWeight = new Map<number, { recall: number; rr: number }[]>();
+  const perWeight: { recall: number; rr: number }[][] = [];
   for (const w of CV_GRID) {
     const weights = { ...base, semantic: 1 - w, fulltext: w };
     const rows: { recall: number; rr: number }[] = [];
@@ -114,30 +115,34 @@ async function crossValidate(db: Db, workspaceId: string, queries: DevQuery[], e
       const r = await search(db, { workspaceId }, { q: q.q, mode: 'hybrid', limit: 10 }, { embedder, queryCache, weights });
       rows.push(judge(r.items.map((i) => i.title), q, isHit));
     }
-    perWeight.set(w, rows);
+    perWeight.push(rows);
   }
-  const folds = [0, 1].map((f) => queries.map((_, i) => i).filter((i) => i % 2 === f));
-  const score = (w: number, idx: number[]) => {
-    const rows = perWeight.get(w) as { recall: number; rr: number }[];
-    const sum = (k: 'recall' | 'rr') => idx.reduce((s, i) => s + (rows[i] as { recall: number; rr: number })[k], 0) / idx.length;
-    return { recall_at_10: round(sum('recall'), 3), mrr_at_10: round(sum('rr'), 3) };
-  };
-  const obj = (m: { recall_at_10: number; mrr_at_10: number }) => m.recall_at_10 + m.mrr_at_10;
-  const out = [0, 1].map((train) => {
-    const test = 1 - train;
-    const tr = folds[train] as number[];
-    const te = folds[test] as number[];
-    const best = CV_GRID.reduce((a, w) => (obj(score(w, tr)) > obj(score(a, tr)) ? w : a));
-    return { tuned_on: train ? 'odd' : 'even', fulltext_weight: best, train: score(best, tr), held_out: score(best, te), held_out_semantic_only: score(0, te) };
+  const total = (g: number, skip: number) =>
+    (perWeight[g] as { recall: number; rr: number }[]).reduce((s, r, i) => (i === skip ? s : s + r.recall + r.rr), 0);
+  let recall = 0;
+  let mrr = 0;
+  const picks = new Map<number, number>();
+  queries.forEach((_, i) => {
+    let best = 0;
+    for (let g = 1; g < CV_GRID.length; g++) if (total(g, i) > total(best, i) + 1e-9) best = g;
+    const held = (perWeight[best] as { recall: number; rr: number }[])[i] as { recall: number; rr: number };
+    recall += held.recall;
+    mrr += held.rr;
+    const w = CV_GRID[best] as number;
+    picks.set(w, (picks.get(w) ?? 0) + 1);
   });
-  const mean = (k: 'held_out' | 'held_out_semantic_only', m: 'recall_at_10' | 'mrr_at_10') => round((out[0]![k][m] + out[1]![k][m]) / 2, 3);
-  const all = queries.map((_, i) => i);
+  const n = queries.length;
   return {
+    method: 'leave-one-out',
     grid: CV_GRID,
-    folds: out,
-    held_out_mean: { recall_at_10: mean('held_out', 'recall_at_10'), mrr_at_10: mean('held_out', 'mrr_at_10') },
-    held_out_mean_semantic_only: { recall_at_10: mean('held_out_semantic_only', 'recall_at_10'), mrr_at_10: mean('held_out_semantic_only', 'mrr_at_10') },
-    full_set_by_weight: Object.fromEntries(CV_GRID.map((w) => [String(w), score(w, all)])),
+    held_out: { recall_at_10: round(recall / n, 3), mrr_at_10: round(mrr / n, 3) },
+    picked_weights: Object.fromEntries([...picks].sort((a, b) => a[0] - b[0]).map(([w, c]) => [String(w), c])),
+    full_set_by_weight: Object.fromEntries(
+      CV_GRID.map((w, g) => {
+        const rows = perWeight[g] as { recall: number; rr: number }[];
+        return [String(w), { recall_at_10: round(rows.reduce((s, r) => s + r.recall, 0) / n, 3), mrr_at_10: round(rows.reduce((s, r) => s + r.rr, 0) / n, 3) }];
+      }),
+    ),
   };
 }
 
@@ -285,7 +290,7 @@ export async function run(args: string[]): Promise<object> {
     const base = await baseline(db, workspaceId, queries, reps);
     log(`baseline: ${JSON.stringify(base)}`);
     const cv = args.includes('--no-cv') ? null : await crossValidate(db, workspaceId, queries, embedder, weights, exact);
-    if (cv) log(`cv: ${JSON.stringify(cv.folds)}`);
+    if (cv) log(`cv: ${JSON.stringify({ held_out: cv.held_out, picked_weights: cv.picked_weights })}`);
 
     let scaleResult: object | null = null;
     if (scale > 0) {

@@ -117,6 +117,22 @@ describe('search over real prompts (PostgreSQL, local embedder)', function () {
       assert.ok(either.includes('Dentist') && either.includes('Magician'), either.join());
     });
 
+    it('normalises by length: a long prompt repeating a word does not outrank a short one about it', async () => {
+      // BM25's |d| must count what tf counts (occurrences). Counted in distinct lexemes, this 19,000-character prompt
+      // (few distinct words, "routing" once per 1,200 characters) looked barely longer than the short one and came first.
+      const own = await makeWorkspace(db, 'search-length');
+      const paragraph = 'Always check the library documentation first and quote the version you used in the answer. ';
+      const section = `${paragraph.repeat(13)}Routing questions go to the framework docs. `;
+      const long = section.repeat(16);
+      assert.ok(long.length > 19_000 && (long.match(/Routing/g) ?? []).length === 16);
+      await insertPrompts(db, own.workspaceId, [
+        { row: 900_001, title: 'Documentation Agent', content: long, tags: [], contributor: '' },
+        { row: 900_002, title: 'Car Navigation System', content: 'I want you to act as a car navigation system: suggest routing and detours for drivers.', tags: [], contributor: '' },
+      ]);
+      const r = await run({ q: 'routing', mode: 'fulltext' }, own.workspaceId);
+      assert.deepEqual(titles(r), ['Car Navigation System', 'Documentation Agent']);
+    });
+
     it('forgives typos in titles (trigram)', async () => {
       for (const [q, expected] of [
         ['Etherium Develper', 'Ethereum Developer'],
