@@ -56,9 +56,11 @@ async function measure(
   reps: number,
   weights: FusionWeights,
   isHit: (title: string, q: DevQuery) => boolean,
+  modes: SearchMode[] = MODES,
+  extra: { exactKnnMaxPrompts?: number } = {},
 ): Promise<Record<string, ModeResult>> {
   const out: Record<string, ModeResult> = {};
-  for (const mode of MODES) {
+  for (const mode of modes) {
     // A fresh query cache per mode: the cold pass pays for the query embedding, as a first search would.
     const queryCache = new QueryVectorCache();
     let recall = 0;
@@ -68,7 +70,7 @@ async function measure(
     for (let pass = 0; pass <= reps; pass++) {
       for (const q of queries) {
         const t0 = performance.now();
-        const r = await search(db, { workspaceId }, { q: q.q, mode, limit: 10 }, { embedder, queryCache, weights });
+        const r = await search(db, { workspaceId }, { q: q.q, mode, limit: 10 }, { embedder, queryCache, weights, ...extra });
         const ms = performance.now() - t0;
         if (pass === 0) {
           cold.push(ms);
@@ -321,6 +323,10 @@ export async function run(args: string[]): Promise<object> {
         index_build_seconds: round(built.indexSeconds, 1),
         modes: await measure(db, built.workspaceId, queries, embedder, reps, weights, byBase),
         exact_knn: await exactKnn(pool, built.workspaceId, queries, embedder, byBase),
+        // What an exact kNN costs at this size (search() switches to it up to EXACT_KNN_MAX_PROMPTS prompts).
+        exact_modes: await measure(db, built.workspaceId, queries, embedder, reps, weights, byBase, ['semantic', 'hybrid'], {
+          exactKnnMaxPrompts: Number.MAX_SAFE_INTEGER,
+        }),
         baseline: await baseline(db, built.workspaceId, queries, reps),
       };
     }

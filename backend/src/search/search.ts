@@ -97,9 +97,21 @@ export interface SearchOptions {
   weights?: FusionWeights;
   /** HNSW candidate list size; iterative scans continue past it when filters remove rows. */
   efSearch?: number;
+  /** Workspaces with at most this many live prompts get an exact kNN instead of the HNSW index. */
+  exactKnnMaxPrompts?: number;
 }
 
 export const MAX_QUERY_LENGTH = 500;
+/**
+ * Up to this many live prompts in a workspace, the semantic list is an exact kNN (every vector of the workspace
+ * compared, through the workspace index): ~1.5 µs a prompt in the whole statement on this machine (p50 15 ms at
+ * 10,000), and it never misses. The HNSW index is approximate and holds every workspace's vectors, so for a small
+ * workspace most of what its graph search visits is filtered out, and near-duplicate prompts (forks, copies with a
+ * changed line) are what its greedy search handles worst: on the bench's generated 10,000-prompt workspace in a
+ * 110,000-row table, HNSW found 0.35 recall@10 at the same latency where exact found 0.82. Larger workspaces use
+ * the index.
+ */
+export const EXACT_KNN_MAX_PROMPTS = 10_000;
 /** Depth of each ranked list, and the most results one query can page through. */
 export const MAX_CANDIDATES = 1000;
 const MIN_DEPTH = 100;
@@ -219,6 +231,7 @@ export async function search(
   const embedder = options.embedder ?? null;
   if (requested === 'semantic' && !embedder) fail('unavailable', 'semantic search is not configured on this server (no embedder)');
   const weights = options.weights ?? DEFAULT_WEIGHTS;
+  const exactMax = options.exactKnnMaxPrompts ?? EXACT_KNN_MAX_PROMPTS;
   const workspaceId = actor.workspaceId;
 
   // The query vector first, outside the transaction: it may take a while on a cold cache.
@@ -248,6 +261,8 @@ export async function search(
         // b-trees), but the planner's estimates for trigram and tsquery matches are poor, and a sequential scan
         // computing word_similarity on every row costs ten times the index.
         `SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('hnsw.ef_search', $1, true),
+                -- Live prompts, counted up to the exact-kNN limit (an index-only scan that stops there).
+                (SELECT count(*) FROM (SELECT 1 FROM prompt WHERE workspace_id = $4::uuid AND deleted_at IS NULL LIMIT $5) s)::int AS live,
                 set_config('pg_trgm.word_similarity_threshold', $2, true), set_config('enable_seqscan', 'off', true),
                 -- Web-search syntax, taken literally (advanced queries): English (stemmed, stop words dropped);
                 -- 'simple' only when English leaves nothing, e.g. "the who".
@@ -266,11 +281,14 @@ export async function search(
         String(options.efSearch ?? Math.min(1000, Math.max(100, depth))),
         String(TRIGRAM_THRESHOLD),
         q,
+        workspaceId,
+        vector ? exactMax + 1 : 0,
       );
+      const exact = vector !== null && (prep?.live ?? Infinity) <= exactMax;
       const tsq = lexicalQuery(prep?.strict ?? '', prep?.terms ?? [], isAdvancedQuery(q));
       let folders = params.folder ? await listFolders(tx, workspaceId) : null;
       const folderIds = params.folder ? resolveFolder(folders ?? [], params.folder) : null;
-      const rows = await candidates(tx, { workspaceId, q, tsq, mode, vector, model: embedder?.model ?? null, depth, folderIds, params });
+      const rows = await candidates(tx, { workspaceId, q, tsq, mode, vector, exact, model: embedder?.model ?? null, depth, folderIds, params });
       const ranked = fuse(rows, mode, weights);
       const page = ranked.slice(offset, offset + limit);
       const details = await pageDetails(tx, workspaceId, tsq.headline, page.map((c) => c.id), page.filter((c) => c.lexical).map((c) => c.id));
@@ -312,6 +330,7 @@ export async function search(
 }
 
 interface Prepared {
+  live: number;
   strict: string | null;
   terms: { t: string; f: number | null }[] | null;
 }
@@ -353,6 +372,8 @@ async function candidates(
     tsq: LexicalQuery;
     mode: SearchMode;
     vector: Float32Array | null;
+    /** Rank every candidate vector instead of asking the HNSW index (see EXACT_KNN_MAX_PROMPTS). */
+    exact: boolean;
     model: string | null;
     depth: number;
     folderIds: string[] | null;
@@ -398,7 +419,7 @@ async function candidates(
       sem AS (
         SELECT p.id FROM prompt p
          WHERE ${where} AND p.embedding IS NOT NULL AND p.embedding_model = ${model}
-         ORDER BY p.embedding <=> ${vec}
+         ORDER BY ${a.exact ? `(p.embedding <=> ${vec}) + 0` /* no index can serve this: exact */ : `p.embedding <=> ${vec}`}
          LIMIT ${depth}
       )`);
     lists.push('SELECT id FROM sem');

@@ -180,6 +180,22 @@ describe('search over real prompts (PostgreSQL, local embedder)', function () {
       });
     }
 
+    it('semantic below the exact-kNN limit is the exact cosine order over the workspace', async () => {
+      const q = 'someone who explains historical events';
+      const [v] = await embedder.embed([q]);
+      const rows = await db.$queryRaw<{ id: string; e: string }[]>`
+        SELECT id::text AS id, embedding::text AS e FROM prompt WHERE workspace_id = ${ws.workspaceId}::uuid AND deleted_at IS NULL`;
+      const cos = (e: string) => (JSON.parse(e) as number[]).reduce((s, x, i) => s + x * ((v as Float32Array)[i] as number), 0);
+      const byId = new Map(rows.map((r) => [r.id, cos(r.e)]));
+      const all = [...byId.values()].sort((a, b) => b - a);
+      const got = (await run({ q, mode: 'semantic' })).items.map((i) => byId.get(i.id) as number);
+      // Float32 in the database, doubles here: compare with a tolerance rather than by id (near-ties may swap).
+      assert.equal(got.length, 10);
+      got.forEach((c, i) => assert.ok(i === 0 || c <= (got[i - 1] as number) + 1e-5, `rank ${i + 1} out of order`));
+      assert.ok((got[9] as number) >= (all[10] as number) - 1e-5, 'a closer prompt was left out of the top 10');
+      assert.ok(Math.abs((got[0] as number) - (all[0] as number)) < 1e-5, 'the closest prompt is not first');
+    });
+
     it('hybrid keeps exact and misspelt title matches on top', async () => {
       assert.equal((await run({ q: 'Etherium Develper' })).items[0]?.title, 'Ethereum Developer');
       assert.equal((await run({ q: 'linux terminal' })).items[0]?.title, 'Linux Terminal');
