@@ -55,12 +55,18 @@ async function main() {
     });
     databaseUrl = embedded.url;
   }
-  backend = await startBackend({
-    ...config,
-    databaseUrl,
-    // PGlite runs one statement at a time: a large pool only queues inside it.
-    poolSize: embedded ? Math.min(config.poolSize, 4) : config.poolSize,
-  }, logger);
+  try {
+    backend = await startBackend({
+      ...config,
+      databaseUrl,
+      // PGlite runs one statement at a time: a large pool only queues inside it.
+      poolSize: embedded ? Math.min(config.poolSize, 4) : config.poolSize,
+    }, logger);
+  } catch (err) {
+    // Close the embedded database properly (it checkpoints and releases its lock) before reporting.
+    await embedded?.stop().catch(() => {});
+    throw err;
+  }
 
   const demo = await ensureDemo(backend.db, {
     dataDir: config.dataDir,

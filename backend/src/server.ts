@@ -76,10 +76,20 @@ export async function startBackend(
     usage,
     search,
   });
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.port, config.host, () => resolve(s));
-    s.once('error', reject);
-  });
+  let server: Server;
+  try {
+    server = await new Promise<Server>((resolve, reject) => {
+      // Express 5 hands listen errors (EADDRINUSE, EACCES) to this callback.
+      const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+    });
+  } catch (err) {
+    await usage.stop().catch(() => {});
+    await search.close().catch(() => {});
+    redis?.disconnect();
+    await db.$disconnect();
+    await pool.end();
+    throw listenError(err as NodeJS.ErrnoException, config);
+  }
   server.keepAliveTimeout = 65_000;
   // Node answers malformed or oversized requests itself, before Express, with an empty body; answer them as problems.
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
@@ -117,4 +127,12 @@ export async function startBackend(
       return closing;
     },
   };
+}
+
+function listenError(err: NodeJS.ErrnoException, config: { host: string; port: number }): Error {
+  const where = `port ${config.port} on ${config.host}`;
+  if (err.code === 'EADDRINUSE') return new Error(`${where} is already in use: stop what holds it, or set PORT to another port`);
+  if (err.code === 'EACCES') return new Error(`no permission to listen on ${where}: set PORT to a port above 1023`);
+  if (err.code === 'EADDRNOTAVAIL') return new Error(`${config.host} is not an address of this machine: set HOST`);
+  return err;
 }

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { routes, type RouteDef } from '@rocqet/sdk';
 import { startTestApp, type TestApp, type TestWorkspace } from '../support/app.js';
+import { pino } from 'pino';
+import { loadConfig } from '../../src/config.js';
+import { startBackend } from '../../src/server.js';
 import { assertProblem, ownerToken, refused, send } from '../support/api.js';
+import { freshDatabase } from '../support/db.js';
 
 describe('operations endpoints', () => {
   let app: TestApp;
@@ -213,6 +217,34 @@ describe('rate limiting', () => {
     for (let i = 0; i < 8; i++) {
       assert.equal((await send(app, 'GET', '/healthz')).status, 200);
       assert.equal((await send(app, 'GET', '/readyz')).status, 200);
+    }
+  });
+});
+
+describe('starting on a port that is taken', () => {
+  it('refuses with a message naming the port, and leaves no connection open', async function () {
+    this.timeout(30_000);
+    const app = await startTestApp();
+    try {
+      const taken = Number(new URL(app.url).port);
+      const database = await freshDatabase();
+      const config = { ...loadConfig({ ...process.env }), host: '127.0.0.1', port: taken, databaseUrl: database.url };
+      try {
+        await assert.rejects(startBackend(config, pino({ level: 'silent' })), (err: Error) => {
+          assert.match(err.message, new RegExp(`port ${taken} on 127\\.0\\.0\\.1 is already in use.*PORT`));
+          return true;
+        });
+      } finally {
+        // drop() forces sessions out, which would hide a pool the refused start forgot: count them first.
+        const { rows } = await app.backend.pool.query<{ n: string }>(
+          'SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1',
+          [new URL(database.url).pathname.slice(1)],
+        );
+        assert.equal(Number(rows[0]?.n), 0, 'the refused start left connections open');
+        await database.drop();
+      }
+    } finally {
+      await app.close();
     }
   });
 });
