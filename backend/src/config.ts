@@ -28,12 +28,44 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   return n;
 }
 
+function url(env: NodeJS.ProcessEnv, name: string, protocols: string[], example: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    parsed = undefined;
+  }
+  // An empty host is allowed: postgres:///db?host=/var/run/postgresql is a Unix socket.
+  if (!parsed || !protocols.includes(parsed.protocol)) {
+    throw new Error(`${name} must be a ${protocols.map((p) => p + '//').join(' or ')} URL such as ${example}`);
+  }
+  return raw;
+}
+
+export const EMBEDDER_KINDS = ['local', 'openai', 'off'] as const;
+export type EmbedderKind = (typeof EMBEDDER_KINDS)[number];
+
+/** ROCQET_EMBEDDER: local (the default), openai, or off ("none" is accepted for off). */
+export function embedderKind(env: NodeJS.ProcessEnv = process.env): EmbedderKind {
+  const raw = (env.ROCQET_EMBEDDER || 'local').toLowerCase();
+  const kind = raw === 'none' ? 'off' : raw;
+  if (!(EMBEDDER_KINDS as readonly string[]).includes(kind)) {
+    throw new Error(`ROCQET_EMBEDDER must be local, openai or off, got "${env.ROCQET_EMBEDDER}"`);
+  }
+  return kind as EmbedderKind;
+}
+
+/** Reads and checks the environment; a bad value fails here, before anything starts. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  embedderKind(env);
+  int(env, 'ROCQET_EMBEDDER_WORKERS', 2);
   return {
     host: env.HOST ?? '127.0.0.1',
     port: int(env, 'PORT', 4300),
-    databaseUrl: env.DATABASE_URL || undefined,
-    redisUrl: env.REDIS_URL || undefined,
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:'], 'postgres://user:password@localhost:5432/rocqet'),
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:'], 'redis://localhost:6379'),
     dataDir: path.resolve(env.ROCQET_DATA_DIR ?? path.join(repoRoot, '.rocqet')),
     sharedDataDir: path.resolve(env.ROCQET_SHARED_DATA ?? path.join(repoRoot, '..', 'shared', 'data')),
     logLevel: env.LOG_LEVEL ?? 'info',

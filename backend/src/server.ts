@@ -49,7 +49,12 @@ export async function startBackend(
     max: config.poolSize,
     onQueryTime: (s) => metrics.dbDuration.observe(s),
   });
-  await migrate(pool, { log: (m) => log.info(m) });
+  try {
+    await migrate(pool, { log: (m) => log.info(m) });
+  } catch (err) {
+    await pool.end().catch(() => {});
+    throw databaseError(err as NodeJS.ErrnoException, config.databaseUrl);
+  }
   const db = createPrisma(pool);
   // Shared state across processes lives in Redis when there is one; a single process needs none.
   const redis = config.redisUrl
@@ -134,5 +139,31 @@ function listenError(err: NodeJS.ErrnoException, config: { host: string; port: n
   if (err.code === 'EADDRINUSE') return new Error(`${where} is already in use: stop what holds it, or set PORT to another port`);
   if (err.code === 'EACCES') return new Error(`no permission to listen on ${where}: set PORT to a port above 1023`);
   if (err.code === 'EADDRNOTAVAIL') return new Error(`${config.host} is not an address of this machine: set HOST`);
+  return err;
+}
+
+/** Connection and setup failures, said in terms of DATABASE_URL (never echoing its password). */
+function databaseError(err: NodeJS.ErrnoException, databaseUrl: string): Error {
+  let where = 'the database';
+  try {
+    const u = new URL(databaseUrl);
+    where = `${u.hostname}:${u.port || 5432}${u.pathname}`;
+  } catch {
+    // loadConfig checked it; keep the generic wording
+  }
+  const reasons: Record<string, string> = {
+    ECONNREFUSED: 'connection refused: is PostgreSQL running there?',
+    ENOTFOUND: 'no such host',
+    EAI_AGAIN: 'the host name could not be resolved',
+    ETIMEDOUT: 'the connection timed out',
+    '28P01': 'the password was refused',
+    '28000': 'the server refused this user or host (pg_hba.conf)',
+    '3D000': 'the database does not exist: create it (createdb) or fix the name',
+  };
+  const reason = err.code ? reasons[err.code] : undefined;
+  if (reason) return new Error(`cannot use ${where} (DATABASE_URL): ${reason}`);
+  if (/extension "(vector|pg_trgm)"/.test(err.message)) {
+    return new Error(`${where} (DATABASE_URL) lacks an extension Rocqet needs (${err.message}); install pgvector and pg_trgm there`);
+  }
   return err;
 }

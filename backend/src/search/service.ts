@@ -1,3 +1,4 @@
+import { embedderKind } from '../config.js';
 import type { Db } from '../db/prisma.js';
 import { createEmbedder, type Embedder } from './embedder/index.js';
 import { indexStatus, startIndexWorker, type IndexStatus, type IndexWorker, type IndexWorkerOptions } from './jobs.js';
@@ -30,10 +31,8 @@ export interface SearchServiceOptions {
  * (OPENAI_BASE_URL, OPENAI_API_KEY, ROCQET_EMBEDDING_MODEL, dimensions 512 to fit the column) | off.
  */
 export function embedderFromEnv(env: NodeJS.ProcessEnv = process.env): Embedder | null {
-  const kind = (env.ROCQET_EMBEDDER ?? 'local').toLowerCase();
-  switch (kind) {
+  switch (embedderKind(env)) {
     case 'off':
-    case 'none':
       return null;
     case 'local':
       return createEmbedder({ kind: 'local', ...(env.ROCQET_EMBEDDER_WORKERS ? { workers: Number(env.ROCQET_EMBEDDER_WORKERS) } : {}) });
@@ -45,8 +44,6 @@ export function embedderFromEnv(env: NodeJS.ProcessEnv = process.env): Embedder 
         model: env.ROCQET_EMBEDDING_MODEL ?? 'text-embedding-3-small',
         dimensions: 512,
       });
-    default:
-      throw new Error(`ROCQET_EMBEDDER must be local, openai or off, got "${kind}"`);
   }
 }
 

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { routes, type RouteDef } from '@rocqet/sdk';
 import { startTestApp, type TestApp, type TestWorkspace } from '../support/app.js';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { startBackend } from '../../src/server.js';
@@ -246,5 +248,23 @@ describe('starting on a port that is taken', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('starting against a database that cannot be used', () => {
+  it('names the host, port and database and the reason, never the password', async function () {
+    this.timeout(30_000);
+    // A port nothing listens on: bind one, note it, release it.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    const config = { ...loadConfig({}), port: 0, databaseUrl: `postgres://rocqet:s3cret@127.0.0.1:${port}/rocqet` };
+    await assert.rejects(startBackend(config, pino({ level: 'silent' })), (err: Error) => {
+      assert.equal(err.message, `cannot use 127.0.0.1:${port}/rocqet (DATABASE_URL): connection refused: is PostgreSQL running there?`);
+      return true;
+    });
+    const missing = { ...config, databaseUrl: 'postgres://postgres@127.0.0.1:5432/rocqet_no_such_database' };
+    await assert.rejects(startBackend(missing, pino({ level: 'silent' })), /cannot use 127\.0\.0\.1:5432\/rocqet_no_such_database \(DATABASE_URL\): the database does not exist/);
   });
 });

@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { loadConfig } from '../src/config.js';
+
+// Bad settings fail in loadConfig, before the server, the embedded database or the embedder start.
+describe('configuration from the environment', () => {
+  it('defaults: loopback, port 4300, embedded database, no Redis', () => {
+    const c = loadConfig({});
+    assert.deepEqual([c.host, c.port, c.databaseUrl, c.redisUrl, c.poolSize], ['127.0.0.1', 4300, undefined, undefined, 10]);
+  });
+
+  it('accepts PostgreSQL and Redis URLs, Unix-socket form included', () => {
+    for (const url of ['postgres://u:p@db:5432/rocqet', 'postgresql://localhost/rocqet', 'postgres:///rocqet?host=/var/run/postgresql']) {
+      assert.equal(loadConfig({ DATABASE_URL: url }).databaseUrl, url);
+    }
+    assert.equal(loadConfig({ REDIS_URL: 'rediss://cache:6380' }).redisUrl, 'rediss://cache:6380');
+    assert.equal(loadConfig({ DATABASE_URL: '', REDIS_URL: '' }).databaseUrl, undefined, 'empty means unset');
+  });
+
+  const refusals: [Record<string, string>, RegExp][] = [
+    [{ PORT: 'abc' }, /^PORT must be a whole number, got "abc"$/],
+    [{ PORT: '-1' }, /^PORT must be a whole number/],
+    [{ DATABASE_POOL_SIZE: '2.5' }, /^DATABASE_POOL_SIZE must be a whole number/],
+    [{ DATABASE_URL: 'not-a-url' }, /^DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL such as postgres:\/\/user:password@localhost:5432\/rocqet$/],
+    [{ DATABASE_URL: 'mysql://h/db' }, /^DATABASE_URL must be a postgres:\/\//],
+    [{ REDIS_URL: 'http://cache' }, /^REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
+    [{ ROCQET_EMBEDDER: 'bogus' }, /^ROCQET_EMBEDDER must be local, openai or off, got "bogus"$/],
+    [{ ROCQET_EMBEDDER_WORKERS: 'two' }, /^ROCQET_EMBEDDER_WORKERS must be a whole number/],
+  ];
+  for (const [env, message] of refusals) {
+    it(`refuses ${JSON.stringify(env)}`, () => assert.throws(() => loadConfig(env), (err: Error) => message.test(err.message)));
+  }
+
+  it('ROCQET_EMBEDDER: any case, and "none" for off', () => {
+    for (const v of ['LOCAL', 'OpenAI', 'off', 'none']) assert.doesNotThrow(() => loadConfig({ ROCQET_EMBEDDER: v }));
+  });
+});
