@@ -60,7 +60,7 @@ export function embedderKind(env: NodeJS.ProcessEnv = process.env): EmbedderKind
 /** Reads and checks the environment; a bad value fails here, before anything starts. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   embedderKind(env);
-  int(env, 'ROCQET_EMBEDDER_WORKERS', 2);
+  if (int(env, 'ROCQET_EMBEDDER_WORKERS', 2) < 1) throw new Error('ROCQET_EMBEDDER_WORKERS must be at least 1');
   return {
     host: env.HOST ?? '127.0.0.1',
     port: int(env, 'PORT', 4300),

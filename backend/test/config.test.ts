@@ -25,6 +25,7 @@ describe('configuration from the environment', () => {
     [{ REDIS_URL: 'http://cache' }, /^REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/],
     [{ ROCQET_EMBEDDER: 'bogus' }, /^ROCQET_EMBEDDER must be local, openai or off, got "bogus"$/],
     [{ ROCQET_EMBEDDER_WORKERS: 'two' }, /^ROCQET_EMBEDDER_WORKERS must be a whole number/],
+    [{ ROCQET_EMBEDDER_WORKERS: '0' }, /^ROCQET_EMBEDDER_WORKERS must be at least 1$/],
   ];
   for (const [env, message] of refusals) {
     it(`refuses ${JSON.stringify(env)}`, () => assert.throws(() => loadConfig(env), (err: Error) => message.test(err.message)));
