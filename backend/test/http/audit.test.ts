@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { routes, type AuditEntry, type Client, type ProblemCode, type RouteDef, type RouteId } from '@rocqet/sdk';
 import { encodeCursor } from '../../src/domain/pagination.js';
-import { startTestApp, type TestApp, type TestWorkspace } from '../support/app.js';
+import type { TestApp, TestWorkspace } from '../support/app.js';
 import {
   addMemberWithToken,
   assertIsProblem,
@@ -14,7 +14,7 @@ import {
   tokenIdOf,
   uniq,
 } from '../support/api.js';
-import { badCredentials, itRefusesBadCredentials, pathOf, type Credentials } from '../support/refusals.js';
+import { itRefusesBadCredentials, pathOf, useTestApp, type Credentials } from '../support/refusals.js';
 import { assertDbUnchanged, snapshotDb } from '../support/snapshot.js';
 
 /** The foundation's resources; mutations of later features are audited by their own suites. */
@@ -64,13 +64,7 @@ describe('audit log', () => {
   let app: TestApp;
   let ws: TestWorkspace;
   let creds: Credentials;
-
-  before(async () => {
-    app = await startTestApp();
-    ws = await app.workspace();
-    creds = await badCredentials(app, ws);
-  });
-  after(() => app?.close());
+  useTestApp((f) => ({ app, ws, creds } = f));
 
   async function maxAuditId(): Promise<string> {
     const { rows } = await app.backend.pool.query<{ max: string }>(`SELECT coalesce(max(id), 0)::text AS max FROM audit_entry`);

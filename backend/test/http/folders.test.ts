@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Client, Folder } from '@rocqet/sdk';
-import { startTestApp, type TestApp, type TestWorkspace } from '../support/app.js';
+import type { TestApp, TestWorkspace } from '../support/app.js';
 import {
   addMemberWithToken,
   assertProblem,
@@ -11,19 +11,13 @@ import {
   send,
   uniq,
 } from '../support/api.js';
-import { badCredentials, itRefusesBadBodies, itRefusesBadCredentials, pathOf, type Credentials } from '../support/refusals.js';
+import { itRefusesBadBodies, itRefusesBadCredentials, pathOf, useTestApp, type Credentials } from '../support/refusals.js';
 
 describe('folders API', () => {
   let app: TestApp;
   let ws: TestWorkspace;
   let creds: Credentials;
-
-  before(async () => {
-    app = await startTestApp();
-    ws = await app.workspace();
-    creds = await badCredentials(app, ws);
-  });
-  after(() => app?.close());
+  useTestApp((f) => ({ app, ws, creds } = f));
 
   const mk = (c: Client, name: string, parentId?: string | null) =>
     c.createFolder({ body: { name, ...(parentId !== undefined ? { parentId } : {}) } });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { encodeCursor } from '../../src/domain/pagination.js';
-import { startTestApp, type TestApp, type TestWorkspace } from '../support/app.js';
+import type { TestApp, TestWorkspace } from '../support/app.js';
 import {
   addMemberWithToken,
   assertProblem,
@@ -12,19 +12,13 @@ import {
   tokenIdOf,
   uniq,
 } from '../support/api.js';
-import { badCredentials, itRefusesBadBodies, itRefusesBadCredentials, pathOf, type Credentials } from '../support/refusals.js';
+import { itRefusesBadBodies, itRefusesBadCredentials, pathOf, useTestApp, type Credentials } from '../support/refusals.js';
 
 describe('members API', () => {
   let app: TestApp;
   let ws: TestWorkspace;
   let creds: Credentials;
-
-  before(async () => {
-    app = await startTestApp();
-    ws = await app.workspace();
-    creds = await badCredentials(app, ws);
-  });
-  after(() => app?.close());
+  useTestApp((f) => ({ app, ws, creds } = f));
 
   describe('listMembers', () => {
     it('lists the owner of a fresh workspace', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { encodeCursor } from '../../src/domain/pagination.js';
-import { startTestApp, type TestApp, type TestWorkspace } from '../support/app.js';
+import type { TestApp, TestWorkspace } from '../support/app.js';
 import {
   addMemberWithToken,
   assertProblem,
@@ -13,7 +13,7 @@ import {
   tokenIdOf,
   uniq,
 } from '../support/api.js';
-import { badCredentials, itRefusesBadBodies, itRefusesBadCredentials, pathOf, type Credentials } from '../support/refusals.js';
+import { itRefusesBadBodies, itRefusesBadCredentials, pathOf, useTestApp, type Credentials } from '../support/refusals.js';
 import { expectDbUnchanged } from '../support/snapshot.js';
 
 const DAY = 86_400_000;
@@ -22,13 +22,7 @@ describe('tokens API', () => {
   let app: TestApp;
   let ws: TestWorkspace;
   let creds: Credentials;
-
-  before(async () => {
-    app = await startTestApp();
-    ws = await app.workspace();
-    creds = await badCredentials(app, ws);
-  });
-  after(() => app?.close());
+  useTestApp((f) => ({ app, ws, creds } = f));
 
   describe('listTokens', () => {
     it("an owner sees every member's tokens, with prefixes and never a secret", async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { startTestApp, type TestApp, type TestWorkspace } from '../support/app.js';
+import type { TestApp, TestWorkspace } from '../support/app.js';
 import {
   addMemberWithToken,
   assertProblem,
@@ -10,7 +10,7 @@ import {
   tokenIdOf,
   uniq,
 } from '../support/api.js';
-import { badCredentials, itRefusesBadBodies, itRefusesBadCredentials, pathOf, type Credentials } from '../support/refusals.js';
+import { itRefusesBadBodies, itRefusesBadCredentials, pathOf, useTestApp, type Credentials } from '../support/refusals.js';
 import { expectDbUnchanged } from '../support/snapshot.js';
 
 describe('workspaces API', () => {
@@ -19,13 +19,10 @@ describe('workspaces API', () => {
   let other: TestWorkspace;
   let creds: Credentials;
 
+  useTestApp((f) => ({ app, ws, creds } = f));
   before(async () => {
-    app = await startTestApp();
-    ws = await app.workspace();
     other = await app.workspace();
-    creds = await badCredentials(app, ws);
   });
-  after(() => app?.close());
 
   describe('listWorkspaces', () => {
     it('lists the workspaces of the token’s user, with the caller’s role', async () => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import type { ProblemCode } from '@rocqet/sdk';
-import { startTestApp, type TestApp, type TestWorkspace } from '../support/app.js';
+import type { TestApp, TestWorkspace } from '../support/app.js';
 import { addMemberWithToken, send, type Answer, type TestMember } from '../support/api.js';
 import { pathOf } from '../support/refusals.js';
-import { allPrompts, flushUsage, httpGet, refusedNow, refusedRawNow } from '../support/prompts.js';
+import { allPrompts, flushUsage, httpGet, refusedNow, refusedRawNow, usePromptsApp } from '../support/prompts.js';
 
 describe('prompts: metadata, folders, trash, render, export, usage, limits', () => {
   let app: TestApp;
@@ -11,13 +11,7 @@ describe('prompts: metadata, folders, trash, render, export, usage, limits', () 
   let editor: TestMember;
   let admin: TestMember;
 
-  before(async () => {
-    app = await startTestApp();
-    ws = await app.workspace();
-    editor = await addMemberWithToken(app, ws, 'editor', ['read', 'write']);
-    admin = await addMemberWithToken(app, ws, 'admin', ['read', 'write', 'admin']);
-  });
-  after(() => app?.close());
+  usePromptsApp((f) => ({ app, ws, editor, admin } = f));
 
   const refusedCall = (call: () => Promise<unknown>, code: ProblemCode, w: TestWorkspace = ws) => refusedNow(app, w.owner, call, code);
   const refused = (request: () => Promise<Answer>, status: number, code: ProblemCode) => refusedRawNow(app, ws.owner, request, status, code);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import type { ProblemCode } from '@rocqet/sdk';
-import { startTestApp, type TestApp, type TestWorkspace } from '../support/app.js';
+import type { TestApp, TestWorkspace } from '../support/app.js';
 import { addMemberWithToken, type TestMember } from '../support/api.js';
-import { allCommits, flushUsage, headOf, refusedNow } from '../support/prompts.js';
+import { allCommits, flushUsage, headOf, refusedNow, usePromptsApp } from '../support/prompts.js';
 import { expectDbUnchanged } from '../support/snapshot.js';
 
 describe('prompts: branches, tags, diff, merge, revert', () => {
@@ -11,13 +11,7 @@ describe('prompts: branches, tags, diff, merge, revert', () => {
   let editor: TestMember;
   let admin: TestMember;
 
-  before(async () => {
-    app = await startTestApp();
-    ws = await app.workspace();
-    editor = await addMemberWithToken(app, ws, 'editor', ['read', 'write']);
-    admin = await addMemberWithToken(app, ws, 'admin', ['read', 'write', 'admin']);
-  });
-  after(() => app?.close());
+  usePromptsApp((f) => ({ app, ws, editor, admin } = f));
 
   const refusedCall = (call: () => Promise<unknown>, code: ProblemCode) => refusedNow(app, ws.owner, call, code);
 

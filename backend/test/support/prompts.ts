@@ -6,8 +6,8 @@ import http from 'node:http';
 import path from 'node:path';
 import { RocqetError, problemCodes, type Client, type ProblemCode, type RouteInput, type Routes } from '@rocqet/sdk';
 import { repoRoot } from '../../src/config.js';
-import { refused, refusedCall, type Answer } from './api.js';
-import { startTestApp, type TestApp } from './app.js';
+import { addMemberWithToken, refused, refusedCall, type Answer, type TestMember } from './api.js';
+import { startTestApp, type TestApp, type TestWorkspace } from './app.js';
 
 /** `../shared/data` next to the repository (override with ROCQET_SHARED_DATA). */
 export const SHARED_DATA = path.resolve(process.env.ROCQET_SHARED_DATA ?? path.join(repoRoot, '..', 'shared', 'data'));
@@ -130,4 +130,19 @@ export async function refusedRawNow(app: TestApp, client: Client, request: () =>
 /** `startTestApp` with a rate limit far above what the replay and property tests send (thousands of requests). */
 export function startUnlimitedTestApp(): Promise<TestApp> {
   return startTestApp({ RATE_LIMIT: '10000000' });
+}
+
+/**
+ * The fixture of the prompt suites: a backend on a fresh database, a workspace with its owner, an editor and an admin
+ * (each with a token), made before the suite's tests and closed after them; `set` hands them over.
+ */
+export function usePromptsApp(set: (fixture: { app: TestApp; ws: TestWorkspace; editor: TestMember; admin: TestMember }) => void): void {
+  let app: TestApp | undefined;
+  before(async () => {
+    app = await startTestApp();
+    const ws = await app.workspace();
+    const editor = await addMemberWithToken(app, ws, 'editor', ['read', 'write']);
+    set({ app, ws, editor, admin: await addMemberWithToken(app, ws, 'admin', ['read', 'write', 'admin']) });
+  });
+  after(() => app?.close());
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { routes, type RouteDef, type RouteId } from '@rocqet/sdk';
-import type { TestApp, TestWorkspace } from './app.js';
+import { startTestApp, type TestApp, type TestWorkspace } from './app.js';
 import { ownerToken, refused, send, type Answer } from './api.js';
 
 /** A request as raw HTTP: method, concrete path (query included) and optional JSON body. */
@@ -56,6 +56,20 @@ export async function badCredentials(app: TestApp, ws: TestWorkspace): Promise<C
   const readOnly = await ownerToken(app, ws, ['read'], 'read only');
   const readWrite = await ownerToken(app, ws, ['read', 'write'], 'read write');
   return { app, ws, expired: expired.secret, revoked: revoked.secret, readOnly: readOnly.secret, readWrite: readWrite.secret };
+}
+
+/**
+ * The fixture the API suites share: a backend on a fresh database, a workspace with its owner, and bad credentials
+ * for it, made before the suite's tests and closed after them. `set` hands them over (assign them to the suite's lets).
+ */
+export function useTestApp(set: (fixture: { app: TestApp; ws: TestWorkspace; creds: Credentials }) => void): void {
+  let app: TestApp | undefined;
+  before(async () => {
+    app = await startTestApp();
+    const ws = await app.workspace();
+    set({ app, ws, creds: await badCredentials(app, ws) });
+  });
+  after(() => app?.close());
 }
 
 /**
