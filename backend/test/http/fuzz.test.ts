@@ -47,10 +47,8 @@ describe('fuzz: every route against bad input', function () {
     // A spare token to revoke; the acting owner token's own id is never offered.
     const spare = await ownerToken(app, ws, ['read'], 'spare');
     known = [ws.slug, ws.id, folder.id, sub.id, viewer.member.id, viewer.member.userId, spare.id];
-    if ('createPrompt' in routes) {
-      const prompt = await ws.owner.createPrompt({ body: { title: 'Fuzzed', content: 'Hello {{name}}', folderId: folder.id } });
-      known.push(prompt.id, prompt.path, prompt.commit.id, prompt.slug);
-    }
+    const prompt = await ws.owner.createPrompt({ body: { title: 'Fuzzed', content: 'Hello {{name}}', folderId: folder.id } });
+    known.push(prompt.id, prompt.path, prompt.commit.id, prompt.slug);
   });
   after(() => app?.close());
 

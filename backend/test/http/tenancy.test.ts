@@ -9,7 +9,7 @@ import { expectDbUnchanged } from '../support/snapshot.js';
  * Tenant isolation, built from the contract: every route with a path parameter is called with workspace A's owner
  * token against workspace B's resources, and must answer exactly what a missing resource gets; every list answers
  * A's rows only. A route added to the contract is picked up here by itself; if this file cannot tell how to make a B
- * resource for one of its params, the "covers every route" test fails until `fillers` (or `SKIPPED`) says how.
+ * resource for one of its params, the "covers every route" test fails until `fillers` says how.
  */
 
 /** Everything one tenant has: a resource of every kind, with recognisable names. */
@@ -63,9 +63,6 @@ const fillers: Record<string, (path: string) => Fill[] | undefined> = {
     return undefined;
   },
 };
-
-/** Routes with path params this matrix cannot build a B resource for, each with the reason. (None today.) */
-const SKIPPED: Partial<Record<RouteId, string>> = {};
 
 /** A body and query each route accepts, so the request gets past validation to the lookup. */
 const validInput: Partial<Record<RouteId, (A: World) => { body?: unknown; query?: Record<string, string> }>> = {
@@ -195,21 +192,16 @@ describe('tenant isolation', () => {
   const withParams = all.filter(([, d]) => /\{\w+\}/.test(d.path));
   const paramsOf = (d: RouteDef) => [...d.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
 
-  it('covers every route with a path param (or lists why not)', () => {
+  it('covers every route with a path param', () => {
     const uncovered = withParams
-      .filter(([id]) => !SKIPPED[id])
       .flatMap(([id, d]) => paramsOf(d).filter((p) => !fillers[p]?.(d.path)).map((p) => `${id}: param {${p}}`));
-    assert.deepEqual(uncovered, [], 'add a filler for these params, or skip the route with a reason');
+    assert.deepEqual(uncovered, [], 'add a filler for these params');
     const needBody = all.filter(([id, d]) => d.body && !validInput[id]).map(([id]) => id);
     assert.deepEqual(needBody, [], 'add a valid input for these routes');
   });
 
   describe('a path param naming B’s resource answers exactly like a missing one', () => {
     for (const [id, def] of withParams) {
-      if (SKIPPED[id]) {
-        it.skip(`${id}: ${SKIPPED[id]}`);
-        continue;
-      }
       const names = paramsOf(def);
       it(`${def.method} ${def.path} (${id}) with A’s token and B’s ${names.join(' and ')} → 404 like a missing one, nothing changed`, async () => {
         const fills = names.map((n) => fillers[n]?.(def.path) ?? []);
@@ -248,7 +240,7 @@ describe('tenant isolation', () => {
     for (const x of crossReferences) {
       it(`${x.route} with ${x.what} → the same answer as a missing id, nothing changed`, async function () {
         const def = (routes as Record<string, RouteDef>)[x.route];
-        if (!def) this.skip();
+        assert.ok(def, `${x.route} is not a route of the contract`);
         const call = (ref: string) => {
           const input = x.input(ref, A);
           return send(app, def!.method, pathWith(def!, input.params ?? {}, input.query), {
@@ -288,10 +280,8 @@ describe('tenant isolation', () => {
       assert.ok((await A.ws.owner.listTokens()).items.some((t) => t.id === A.tokenId));
       assert.ok((await A.ws.owner.listPrompts()).items.some((p) => p.id === A.promptId));
       assert.ok((await A.ws.owner.listAudit()).items.length > 3);
-      if ('search' in routes) {
-        const res = await send(app, 'GET', pathWith(routes.search as RouteDef, {}, listQuery.search), { token: A.ws.ownerToken });
-        assert.ok(res.text.includes(A.promptId), 'a search finds A’s prompt');
-      }
+      const res = await send(app, 'GET', pathWith(routes.search as RouteDef, {}, listQuery.search), { token: A.ws.ownerToken });
+      assert.ok(res.text.includes(A.promptId), 'a search finds A’s prompt');
     });
   });
 
