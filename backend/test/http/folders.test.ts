@@ -11,7 +11,15 @@ import {
   send,
   uniq,
 } from '../support/api.js';
-import { itRefusesBadBodies, itRefusesBadCredentials, pathOf, useTestApp, type Credentials } from '../support/refusals.js';
+import {
+  itRefusesBadBodies,
+  itRefusesBadCredentials,
+  itRefusesInvalidBodies,
+  pathOf,
+  useTestApp,
+  type Credentials,
+  type InvalidBody,
+} from '../support/refusals.js';
 
 describe('folders API', () => {
   let app: TestApp;
@@ -80,7 +88,7 @@ describe('folders API', () => {
       await refusedCall(app, () => mk(viewer.client, 'nope'), 'forbidden');
     });
 
-    const badBodies: [string, unknown, string[]][] = [
+    const badBodies: InvalidBody[] = [
       ['an empty name', { name: '' }, ['body.name']],
       ['a blank name', { name: '   ' }, ['body.name']],
       ['a name with a slash', { name: 'a/b' }, ['body.name']],
@@ -94,12 +102,7 @@ describe('folders API', () => {
       ['a parentId that is not a UUID', { name: 'x', parentId: 'root' }, ['body.parentId']],
       ['an unknown field', { name: 'x', color: 'red' }, ['body']],
     ];
-    for (const [what, body, paths] of badBodies) {
-      it(`createFolder with ${what} → 400 validation_failed at ${paths.join(', ')}`, async () => {
-        const p = await refused(app, () => send(app, 'POST', '/v1/folders', { token: ws.ownerToken, json: body }), 400, 'validation_failed');
-        assert.deepEqual(errorPaths(p), paths);
-      });
-    }
+    itRefusesInvalidBodies(badBodies, () => ({ app, token: ws.ownerToken, method: 'POST', path: '/v1/folders' }), (what) => `createFolder with ${what}`);
 
     it('getFolder of an unknown id → 404 not_found; of a non-UUID → 400 validation_failed at params.id', async () => {
       await refusedCall(app, () => ws.owner.getFolder({ params: { id: MISSING_ID } }), 'not_found');
@@ -187,19 +190,14 @@ describe('folders API', () => {
       await refusedCall(app, () => w.owner.updateFolder({ params: { id: a1.id }, body: { parentId: MISSING_ID } }), 'not_found');
     });
 
-    const badBodies: [string, unknown, string[]][] = [
+    const badBodies: InvalidBody[] = [
       ['an empty object', {}, ['body']],
       ['a name with a slash', { name: 'x/y' }, ['body.name']],
       ['a null name', { name: null }, ['body.name']],
       ['a parentId that is not a UUID', { parentId: 42 }, ['body.parentId']],
       ['an unknown field', { name: 'x', path: 'B/x' }, ['body']],
     ];
-    for (const [what, body, paths] of badBodies) {
-      it(`${what} → 400 validation_failed at ${paths.join(', ')}`, async () => {
-        const p = await refused(app, () => send(app, 'PATCH', pathOf('updateFolder', { id: a.id }), { token: w.ownerToken, json: body }), 400, 'validation_failed');
-        assert.deepEqual(errorPaths(p), paths);
-      });
-    }
+    itRefusesInvalidBodies(badBodies, () => ({ app, token: w.ownerToken, method: 'PATCH', path: pathOf('updateFolder', { id: a.id }) }));
 
     it('a folder id that is not a UUID → 400 validation_failed at params.id', async () => {
       const p = await refused(app, () => send(app, 'PATCH', '/v1/folders/A', { token: w.ownerToken, json: { name: 'x' } }), 400, 'validation_failed');

@@ -13,7 +13,15 @@ import {
   tokenIdOf,
   uniq,
 } from '../support/api.js';
-import { itRefusesBadBodies, itRefusesBadCredentials, pathOf, useTestApp, type Credentials } from '../support/refusals.js';
+import {
+  itRefusesBadBodies,
+  itRefusesBadCredentials,
+  itRefusesInvalidBodies,
+  pathOf,
+  useTestApp,
+  type Credentials,
+  type InvalidBody,
+} from '../support/refusals.js';
 import { expectDbUnchanged } from '../support/snapshot.js';
 
 const DAY = 86_400_000;
@@ -148,7 +156,7 @@ describe('tokens API', () => {
       );
     });
 
-    const badBodies: [string, unknown, string[]][] = [
+    const badBodies: InvalidBody[] = [
       ['a blank name', { name: '  ', scopes: ['read'] }, ['body.name']],
       ['a missing name', { scopes: ['read'] }, ['body.name']],
       ['no scopes', { name: 'x', scopes: [] }, ['body.scopes']],
@@ -166,12 +174,7 @@ describe('tokens API', () => {
       ['a memberId that is not a UUID', { name: 'x', scopes: ['read'], memberId: 'me' }, ['body.memberId']],
       ['an unknown field', { name: 'x', scopes: ['read'], secret: 'rq_live_mine' }, ['body']],
     ];
-    for (const [what, body, paths] of badBodies) {
-      it(`${what} → 400 validation_failed at ${paths.join(', ')}`, async () => {
-        const p = await refused(app, () => send(app, 'POST', '/v1/tokens', { token: ws.ownerToken, json: body }), 400, 'validation_failed');
-        assert.deepEqual(errorPaths(p), paths);
-      });
-    }
+    itRefusesInvalidBodies(badBodies, () => ({ app, token: ws.ownerToken, method: 'POST', path: '/v1/tokens' }));
   });
 
   describe('revokeToken', () => {

@@ -10,7 +10,15 @@ import {
   tokenIdOf,
   uniq,
 } from '../support/api.js';
-import { itRefusesBadBodies, itRefusesBadCredentials, pathOf, useTestApp, type Credentials } from '../support/refusals.js';
+import {
+  itRefusesBadBodies,
+  itRefusesBadCredentials,
+  itRefusesInvalidBodies,
+  pathOf,
+  useTestApp,
+  type Credentials,
+  type InvalidBody,
+} from '../support/refusals.js';
 import { expectDbUnchanged } from '../support/snapshot.js';
 
 describe('workspaces API', () => {
@@ -102,7 +110,7 @@ describe('workspaces API', () => {
       }
     });
 
-    const badBodies: [string, unknown, string[]][] = [
+    const badBodies: InvalidBody[] = [
       ['a slug with capitals and spaces', { slug: 'Not A Slug', name: 'x' }, ['body.slug']],
       ['a slug with a trailing hyphen', { slug: 'abc-', name: 'x' }, ['body.slug']],
       ['a slug of 65 characters', { slug: 'a'.repeat(65), name: 'x' }, ['body.slug']],
@@ -116,12 +124,7 @@ describe('workspaces API', () => {
       ['an unknown field', { slug: 'fine', name: 'x', owner: 'me' }, ['body']],
       ['a __proto__ field', JSON.parse('{"slug":"fine","name":"x","__proto__":{"admin":true}}'), ['body']],
     ];
-    for (const [what, body, paths] of badBodies) {
-      it(`${what} → 400 validation_failed at ${paths.join(', ')}`, async () => {
-        const p = await refused(app, () => send(app, 'POST', '/v1/workspaces', { token: ws.ownerToken, json: body }), 400, 'validation_failed');
-        assert.deepEqual(errorPaths(p), paths);
-      });
-    }
+    itRefusesInvalidBodies(badBodies, () => ({ app, token: ws.ownerToken, method: 'POST', path: '/v1/workspaces' }));
 
     it('a name holding a NUL character → 400 validation_failed (not a database error)', async () => {
       const p = await refused(
@@ -271,7 +274,7 @@ describe('workspaces API', () => {
       await refusedCall(app, () => target.owner.updateWorkspace({ params: { workspace: 'nope-nope' }, body: { name: 'x' } }), 'not_found');
     });
 
-    const badBodies: [string, unknown, string[]][] = [
+    const badBodies: InvalidBody[] = [
       ['an empty object', {}, ['body']],
       ['a bad slug', { slug: 'UPPER' }, ['body.slug']],
       ['a number for the name', { name: 7 }, ['body.name']],
@@ -279,17 +282,7 @@ describe('workspaces API', () => {
       ['an unknown field', { name: 'x', plan: 'enterprise' }, ['body']],
       ['a type change (not allowed)', { type: 'enterprise' }, ['body']],
     ];
-    for (const [what, body, paths] of badBodies) {
-      it(`${what} → 400 validation_failed at ${paths.join(', ')}`, async () => {
-        const p = await refused(
-          app,
-          () => send(app, 'PATCH', pathOf('updateWorkspace', { workspace: target.slug }), { token: target.ownerToken, json: body }),
-          400,
-          'validation_failed',
-        );
-        assert.deepEqual(errorPaths(p), paths);
-      });
-    }
+    itRefusesInvalidBodies(badBodies, () => ({ app, token: target.ownerToken, method: 'PATCH', path: pathOf('updateWorkspace', { workspace: target.slug }) }));
 
     it('a viewer whose token somehow carries the admin scope → 403 forbidden (the role is checked, not only the scope)', async () => {
       const viewer = await addMemberWithToken(app, target, 'viewer', ['read']);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { routes, type RouteDef, type RouteId } from '@rocqet/sdk';
 import { startTestApp, type TestApp, type TestWorkspace } from './app.js';
-import { ownerToken, refused, send, type Answer } from './api.js';
+import { errorPaths, ownerToken, refused, send, type Answer } from './api.js';
 
 /** A request as raw HTTP: method, concrete path (query included) and optional JSON body. */
 export interface RawRequest {
@@ -70,6 +70,27 @@ export function useTestApp(set: (fixture: { app: TestApp; ws: TestWorkspace; cre
     set({ app, ws, creds: await badCredentials(app, ws) });
   });
   after(() => app?.close());
+}
+
+/** A body that fails validation: what it is, the body, and the error paths its problem must name (exactly). */
+export type InvalidBody = [what: string, body: unknown, paths: string[]];
+
+/**
+ * One test per case: sending the body to `target()` (asked inside the test, so a case may make its own resource)
+ * answers 400 validation_failed naming exactly the case's paths.
+ */
+export function itRefusesInvalidBodies(
+  cases: InvalidBody[],
+  target: () => { app: TestApp; token: string; method: string; path: string } | Promise<{ app: TestApp; token: string; method: string; path: string }>,
+  title: (what: string) => string = (what) => what,
+): void {
+  for (const [what, body, paths] of cases) {
+    it(`${title(what)} → 400 validation_failed at ${paths.join(', ')}`, async () => {
+      const t = await target();
+      const p = await refused(t.app, () => send(t.app, t.method, t.path, { token: t.token, json: body }), 400, 'validation_failed');
+      assert.deepEqual(errorPaths(p), paths);
+    });
+  }
 }
 
 /**
