@@ -1,4 +1,5 @@
 import { promptPath } from '../domain/prompts/resolve.js';
+import type { CommitRow } from '../domain/prompts/store.js';
 import type { ApiToken, AuditEntry, Commit, Folder, Member, Plan, Prompt, Role, Scope, Workspace, WorkspaceType } from '@rocqet/sdk';
 
 const iso = (d: Date) => d.toISOString();
@@ -123,18 +124,9 @@ export function presentAudit(a: {
   };
 }
 
-export function presentCommit(c: {
-  id: string;
-  seq: number;
-  parentId: string | null;
-  mergeParentId: string | null;
-  message: string;
-  authorId: string | null;
-  authorName: string;
-  createdAt: Date;
-  contentHash: Uint8Array;
-  size: number;
-}): Commit {
+export function presentCommit(
+  c: Pick<CommitRow, 'id' | 'seq' | 'parentId' | 'mergeParentId' | 'message' | 'authorId' | 'authorName' | 'createdAt' | 'contentHash' | 'size'>,
+): Commit {
   return {
     id: c.id,
     seq: c.seq,
