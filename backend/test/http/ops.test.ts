@@ -237,12 +237,22 @@ describe('starting on a port that is taken', () => {
           return true;
         });
       } finally {
-        // drop() forces sessions out, which would hide a pool the refused start forgot: count them first.
-        const { rows } = await app.backend.pool.query<{ n: string }>(
-          'SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1',
-          [new URL(database.url).pathname.slice(1)],
-        );
-        assert.equal(Number(rows[0]?.n), 0, 'the refused start left connections open');
+        // drop() forces sessions out, which would hide a pool the refused start forgot: count them first. A closed
+        // connection leaves pg_stat_activity when its server process exits, a moment after the client hung up (longer
+        // on a loaded machine), so wait for that; a pool left open never gets there.
+        const sessions = async () => {
+          const { rows } = await app.backend.pool.query<{ n: string }>(
+            'SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1',
+            [new URL(database.url).pathname.slice(1)],
+          );
+          return Number(rows[0]?.n);
+        };
+        let open = await sessions();
+        for (let i = 0; open > 0 && i < 50; i++) {
+          await new Promise((r) => setTimeout(r, 100));
+          open = await sessions();
+        }
+        assert.equal(open, 0, 'the refused start left connections open');
         await database.drop();
       }
     } finally {
