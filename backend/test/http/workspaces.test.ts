@@ -284,10 +284,10 @@ describe('workspaces API', () => {
     ];
     itRefusesInvalidBodies(badBodies, () => ({ app, token: target.ownerToken, method: 'PATCH', path: pathOf('updateWorkspace', { workspace: target.slug }) }));
 
-    it('a viewer whose token somehow carries the admin scope → 403 forbidden (the role is checked, not only the scope)', async () => {
+    it('a viewer whose token somehow carries the admin scope → 403 insufficient_scope (a scope beyond the current role counts for nothing)', async () => {
       const viewer = await addMemberWithToken(app, target, 'viewer', ['read']);
       await app.backend.pool.query(`UPDATE api_token SET scopes = '{read,write,admin}' WHERE id = $1`, [await tokenIdOf(app, viewer.token)]);
-      await refusedCall(app, () => viewer.client.updateWorkspace({ params: { workspace: target.slug }, body: { name: 'x' } }), 'forbidden');
+      await refusedCall(app, () => viewer.client.updateWorkspace({ params: { workspace: target.slug }, body: { name: 'x' } }), 'insufficient_scope');
     });
   });
 
