@@ -215,6 +215,17 @@ describe('workspaces API', () => {
       await refusedCall(app, () => target.owner.getWorkspace({ params: { workspace: target.slug } }), 'not_found');
     });
 
+    it('an update that changes nothing (the same name, the same slug, or both) → 200 and writes nothing, no audit entry', async () => {
+      const current = await target.owner.getWorkspace({ params: { workspace: target.slug } });
+      for (const body of [{ name: current.name }, { slug: current.slug }, { name: current.name, slug: current.slug }]) {
+        const res = await expectDbUnchanged(app.backend.pool, () =>
+          send(app, 'PATCH', pathOf('updateWorkspace', { workspace: target.slug }), { token: target.ownerToken, json: body }),
+        );
+        assert.equal(res.status, 200, res.text);
+        assert.deepEqual(res.json, current, JSON.stringify(body));
+      }
+    });
+
     it('an admin (not owner) may update it', async () => {
       const admin = await addMemberWithToken(app, target, 'admin', ['read', 'write', 'admin']);
       const updated = await admin.client.updateWorkspace({ params: { workspace: target.slug }, body: { name: 'By admin' } });

@@ -125,6 +125,10 @@ export async function updateWorkspace(
   const before = await getWorkspace(tx, actor, ref);
   requireRole(actor, 'admin', 'changing the workspace');
   precondition?.(before);
+  // Like every other update, one that changes nothing writes nothing (no audit entry, no new updatedAt).
+  const renames = input.name !== undefined && input.name !== before.name;
+  const moves = input.slug !== undefined && input.slug !== before.slug;
+  if (!renames && !moves) return before;
   if (input.slug !== undefined && input.slug !== before.slug) {
     if (await tx.workspace.findUnique({ where: { slug: input.slug } })) {
       fail('already_exists', `a workspace with slug "${input.slug}" already exists`);
