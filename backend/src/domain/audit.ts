@@ -20,6 +20,7 @@ export async function recordAudit(tx: Tx, actor: Actor | null, entry: AuditRecor
       workspaceId: entry.workspaceId ?? actor?.workspaceId ?? fail(),
       actorUserId: actor?.userId ?? null,
       actorTokenId: actor?.tokenId ?? null,
+      actorMintedById: actor?.mintedByUserId ?? null,
       ip: actor?.ip ?? null,
       userAgent: actor?.userAgent?.slice(0, 512) ?? null,
       requestId: actor?.requestId ?? null,

@@ -26,7 +26,7 @@ export async function listAudit(db: Db, actor: Actor, q: AuditQuery) {
     where: {
       workspaceId: actor.workspaceId,
       ...(before ? { id: { lt: BigInt(before) } } : {}),
-      ...(q.actor ? { actorUserId: q.actor } : {}),
+      ...(q.actor ? { OR: [{ actorUserId: q.actor }, { actorMintedById: q.actor }] } : {}),
       // Prisma's startsWith is a LIKE that leaves % and _ live: escape them so a prefix is only a prefix.
       ...(q.action
         ? q.action.endsWith('.')
@@ -42,9 +42,15 @@ export async function listAudit(db: Db, actor: Actor, q: AuditQuery) {
     orderBy: { id: 'desc' },
     take: q.limit + 1,
   });
-  const userIds = [...new Set(rows.map((r) => r.actorUserId).filter((id): id is string => id !== null))];
+  const userIds = [
+    ...new Set(rows.flatMap((r) => [r.actorUserId, r.actorMintedById]).filter((id): id is string => id !== null)),
+  ];
   const users = userIds.length ? await db.user.findMany({ where: { id: { in: userIds } } }) : [];
   const emails = new Map(users.map((u) => [u.id, u.email]));
+  const emailOf = (id: string | null) => (id ? (emails.get(id) ?? null) : null);
   const page = paginate(rows, q.limit, (r) => r.id.toString());
-  return { ...page, items: page.items.map((r) => ({ ...r, email: r.actorUserId ? (emails.get(r.actorUserId) ?? null) : null })) };
+  return {
+    ...page,
+    items: page.items.map((r) => ({ ...r, email: emailOf(r.actorUserId), mintedByEmail: emailOf(r.actorMintedById) })),
+  };
 }

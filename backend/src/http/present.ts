@@ -57,6 +57,7 @@ export function presentToken(t: {
   prefix: string;
   scopes: string[];
   membershipId: string;
+  createdById: string | null;
   expiresAt: Date | null;
   lastUsedAt: Date | null;
   revokedAt: Date | null;
@@ -71,6 +72,7 @@ export function presentToken(t: {
     memberId: t.membershipId,
     userId: t.membership.userId,
     email: t.membership.user.email,
+    createdById: t.createdById,
     expiresAt: isoOrNull(t.expiresAt),
     lastUsedAt: isoOrNull(t.lastUsedAt),
     revokedAt: isoOrNull(t.revokedAt),
@@ -103,7 +105,9 @@ export function presentAudit(a: {
   resourceId: string;
   actorUserId: string | null;
   actorTokenId: string | null;
+  actorMintedById: string | null;
   email: string | null;
+  mintedByEmail: string | null;
   ip: string | null;
   userAgent: string | null;
   requestId: string | null;
@@ -115,7 +119,13 @@ export function presentAudit(a: {
     action: a.action,
     resourceType: a.resourceType,
     resourceId: a.resourceId,
-    actor: { userId: a.actorUserId, tokenId: a.actorTokenId, email: a.email },
+    actor: {
+      userId: a.actorUserId,
+      tokenId: a.actorTokenId,
+      email: a.email,
+      mintedByUserId: a.actorMintedById,
+      mintedByEmail: a.mintedByEmail,
+    },
     ip: a.ip,
     userAgent: a.userAgent,
     requestId: a.requestId,

@@ -25,6 +25,7 @@ interface AuditRow {
   workspace_id: string;
   actor_user_id: string | null;
   actor_token_id: string | null;
+  actor_minted_by_id: string | null;
   ip: string | null;
   user_agent: string | null;
   request_id: string | null;
@@ -269,6 +270,7 @@ describe('audit log', () => {
         assert.equal(row.workspace_id, want.workspaceId ?? c.w.id);
         assert.equal(row.actor_user_id, c.w.ownerUserId);
         assert.equal(row.actor_token_id, c.tokenId);
+        assert.equal(row.actor_minted_by_id, c.w.ownerUserId, 'the person behind the token: its creator');
         assert.match(row.ip ?? '', /^(::ffff:)?127\.0\.0\.1$/);
         assert.equal(row.user_agent, userAgent);
         assert.equal(row.request_id, requestId);
@@ -279,7 +281,8 @@ describe('audit log', () => {
           const listed = await c.w.owner.listAudit({ query: { limit: 1 } });
           const entry = listed.items[0]!;
           assert.equal(entry.id, row.id);
-          assert.deepEqual(entry.actor, { userId: c.w.ownerUserId, tokenId: c.tokenId, email: `owner+${c.w.slug}@example.com` });
+          const owner = { userId: c.w.ownerUserId, email: `owner+${c.w.slug}@example.com` };
+          assert.deepEqual(entry.actor, { ...owner, tokenId: c.tokenId, mintedByUserId: owner.userId, mintedByEmail: owner.email });
           assert.equal(entry.requestId, requestId);
           assert.equal(entry.userAgent, userAgent);
           assert.deepEqual(entry.changes, want.changes);
@@ -475,7 +478,7 @@ describe('audit log', () => {
       );
       const ids = h.all.map((e) => BigInt(e.id));
       for (let i = 1; i < ids.length; i++) assert.ok(ids[i - 1]! > ids[i]!);
-      assert.deepEqual(h.all.at(-1)?.actor, { userId: null, tokenId: null, email: null });
+      assert.deepEqual(h.all.at(-1)?.actor, { userId: null, tokenId: null, email: null, mintedByUserId: null, mintedByEmail: null });
     });
 
     const filtered = async (query: Record<string, string | number>) =>
@@ -518,10 +521,11 @@ describe('audit log', () => {
       assert.equal(f1.length, 2);
     });
 
-    it('filters combine: action=folder. and actor=<owner> → the owner’s folder entries', async () => {
+    it('filters combine: action=folder. and actor=<owner> → the owner’s folder entries, and those through the admin’s token the owner created', async () => {
       const got = await filtered({ action: 'folder.', actor: h.w.ownerUserId });
-      assert.deepEqual(got, ids((e) => e.action.startsWith('folder.') && e.actor.userId === h.w.ownerUserId));
-      assert.equal(got.length, 2);
+      const byOwner = (e: AuditEntry) => e.actor.userId === h.w.ownerUserId || e.actor.mintedByUserId === h.w.ownerUserId;
+      assert.deepEqual(got, ids((e) => e.action.startsWith('folder.') && byOwner(e)));
+      assert.equal(got.length, 4);
     });
 
     it('since (inclusive) and until (exclusive) select by time', async () => {

@@ -81,11 +81,11 @@ describe('folders API', () => {
 
     it('an unknown parentId → 404 not_found', () => refusedCall(app, () => mk(ws.owner, 'orphan', MISSING_ID), 'not_found'));
 
-    it('a viewer (read-only token) → 403 insufficient_scope; a viewer whose token somehow has write → 403 forbidden', async () => {
+    it('a viewer (read-only token) → 403 insufficient_scope; so does a viewer whose token somehow has write (capped at its role)', async () => {
       const viewer = await addMemberWithToken(app, ws, 'viewer', ['read']);
       await refusedCall(app, () => mk(viewer.client, 'nope'), 'insufficient_scope');
       await app.backend.pool.query(`UPDATE api_token SET scopes = '{read,write}' WHERE id = $1`, [viewer.tokenId]);
-      await refusedCall(app, () => mk(viewer.client, 'nope'), 'forbidden');
+      await refusedCall(app, () => mk(viewer.client, 'nope'), 'insufficient_scope');
     });
 
     const badBodies: InvalidBody[] = [

@@ -144,10 +144,10 @@ describe('members API', () => {
       await refusedCall(app, () => admin.client.addMember({ body: { email: `${uniq('x')}@example.com`, role: 'owner' } }), 'forbidden');
     });
 
-    it('an editor whose token somehow carries the admin scope → 403 forbidden', async () => {
+    it('an editor whose token somehow carries the admin scope → 403 insufficient_scope (capped at its role)', async () => {
       const editor = await addMemberWithToken(app, ws, 'editor', ['read', 'write']);
       await app.backend.pool.query(`UPDATE api_token SET scopes = '{read,write,admin}' WHERE id = $1`, [editor.tokenId]);
-      await refusedCall(app, () => editor.client.addMember({ body: { email: `${uniq('x')}@example.com`, role: 'viewer' } }), 'forbidden');
+      await refusedCall(app, () => editor.client.addMember({ body: { email: `${uniq('x')}@example.com`, role: 'viewer' } }), 'insufficient_scope');
     });
 
     it('a team workspace on the free plan with 10 members → 403 limit_exceeded for the 11th (and nothing is created)', async () => {
@@ -287,11 +287,11 @@ describe('members API', () => {
       await refusedCall(app, () => admin.client.removeMember({ params: { id: owner.id } }), 'forbidden');
     });
 
-    it('a viewer whose token somehow carries the admin scope → 403 forbidden', async () => {
+    it('a viewer whose token somehow carries the admin scope → 403 insufficient_scope (capped at its role)', async () => {
       const viewer = await addMemberWithToken(app, ws, 'viewer', ['read']);
       const victim = await ws.owner.addMember({ body: { email: `${uniq('victim')}@example.com`, role: 'viewer' } });
       await app.backend.pool.query(`UPDATE api_token SET scopes = '{read,admin}' WHERE id = $1`, [await tokenIdOf(app, viewer.token)]);
-      await refusedCall(app, () => viewer.client.removeMember({ params: { id: victim.id } }), 'forbidden');
+      await refusedCall(app, () => viewer.client.removeMember({ params: { id: victim.id } }), 'insufficient_scope');
     });
 
     it('an unknown member id → 404 not_found; removing twice → 404 not_found', async () => {

@@ -134,11 +134,11 @@ describe('tokens API', () => {
       await refusedCall(app, () => narrow.client.createToken({ body: { name: 'x', scopes: ['write'] } }), 'forbidden');
     });
 
-    it('an editor whose token somehow has the admin scope, creating a token for someone else → 403 forbidden', async () => {
+    it('an editor whose token somehow has the admin scope, creating a token for someone else → 403 insufficient_scope (capped at its role)', async () => {
       const editor = await addMemberWithToken(app, ws, 'editor', ['read', 'write']);
       await app.backend.pool.query(`UPDATE api_token SET scopes = '{read,write,admin}' WHERE id = $1`, [editor.tokenId]);
       const owner = (await ws.owner.listMembers({ query: { limit: 200 } })).items.find((m) => m.userId === ws.ownerUserId)!;
-      await refusedCall(app, () => editor.client.createToken({ body: { name: 'x', scopes: ['read'], memberId: owner.id } }), 'forbidden');
+      await refusedCall(app, () => editor.client.createToken({ body: { name: 'x', scopes: ['read'], memberId: owner.id } }), 'insufficient_scope');
     });
 
     it('an unknown memberId → 404 not_found', () =>
@@ -207,11 +207,11 @@ describe('tokens API', () => {
       await refusedCall(app, () => viewer.client.listFolders(), 'token_revoked');
     });
 
-    it("an editor whose token somehow has the admin scope, revoking another member's token → 403 forbidden", async () => {
+    it("an editor whose token somehow has the admin scope, revoking another member's token → 403 insufficient_scope (capped at its role)", async () => {
       const editor = await addMemberWithToken(app, ws, 'editor', ['read', 'write']);
       await app.backend.pool.query(`UPDATE api_token SET scopes = '{read,write,admin}' WHERE id = $1`, [editor.tokenId]);
       const ownersToken = await tokenIdOf(app, ws.ownerToken);
-      await refusedCall(app, () => editor.client.revokeToken({ params: { id: ownersToken } }), 'forbidden');
+      await refusedCall(app, () => editor.client.revokeToken({ params: { id: ownersToken } }), 'insufficient_scope');
     });
 
     it('an unknown token id → 404 not_found; a non-UUID id → 400 validation_failed at params.id', async () => {

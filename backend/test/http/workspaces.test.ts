@@ -215,6 +215,17 @@ describe('workspaces API', () => {
       await refusedCall(app, () => target.owner.getWorkspace({ params: { workspace: target.slug } }), 'not_found');
     });
 
+    it('an update that changes nothing (the same name, the same slug, or both) → 200 and writes nothing, no audit entry', async () => {
+      const current = await target.owner.getWorkspace({ params: { workspace: target.slug } });
+      for (const body of [{ name: current.name }, { slug: current.slug }, { name: current.name, slug: current.slug }]) {
+        const res = await expectDbUnchanged(app.backend.pool, () =>
+          send(app, 'PATCH', pathOf('updateWorkspace', { workspace: target.slug }), { token: target.ownerToken, json: body }),
+        );
+        assert.equal(res.status, 200, res.text);
+        assert.deepEqual(res.json, current, JSON.stringify(body));
+      }
+    });
+
     it('an admin (not owner) may update it', async () => {
       const admin = await addMemberWithToken(app, target, 'admin', ['read', 'write', 'admin']);
       const updated = await admin.client.updateWorkspace({ params: { workspace: target.slug }, body: { name: 'By admin' } });
@@ -284,10 +295,10 @@ describe('workspaces API', () => {
     ];
     itRefusesInvalidBodies(badBodies, () => ({ app, token: target.ownerToken, method: 'PATCH', path: pathOf('updateWorkspace', { workspace: target.slug }) }));
 
-    it('a viewer whose token somehow carries the admin scope → 403 forbidden (the role is checked, not only the scope)', async () => {
+    it('a viewer whose token somehow carries the admin scope → 403 insufficient_scope (a scope beyond the current role counts for nothing)', async () => {
       const viewer = await addMemberWithToken(app, target, 'viewer', ['read']);
       await app.backend.pool.query(`UPDATE api_token SET scopes = '{read,write,admin}' WHERE id = $1`, [await tokenIdOf(app, viewer.token)]);
-      await refusedCall(app, () => viewer.client.updateWorkspace({ params: { workspace: target.slug }, body: { name: 'x' } }), 'forbidden');
+      await refusedCall(app, () => viewer.client.updateWorkspace({ params: { workspace: target.slug }, body: { name: 'x' } }), 'insufficient_scope');
     });
   });
 

@@ -399,10 +399,10 @@ describe('prompts: commits and history', () => {
       );
     });
 
-    it('a viewer holding a write-scope token committing → 403 forbidden (the role is checked, not only the scope)', async () => {
+    it('a viewer holding a write-scope token committing → 403 insufficient_scope (a scope beyond the current role counts for nothing)', async () => {
       const p = await newPrompt('roles\n');
       // The API never issues a viewer a write scope (and demoting a member trims their tokens), so the token is
-      // given one in SQL: the role check must still refuse.
+      // given one in SQL: authentication must still stop it at the member's current role.
       const demoted = await addMemberWithToken(app, ws, 'editor', ['read', 'write']);
       await ws.owner.updateMember({ params: { id: demoted.member.id }, body: { role: 'viewer' } });
       const { rows } = await app.backend.pool.query<{ scopes: string[] }>('SELECT scopes FROM api_token WHERE id = $1', [demoted.tokenId]);
@@ -411,19 +411,19 @@ describe('prompts: commits and history', () => {
       await refusedCall(
         app,
         () => demoted.client.commit({ params: { prompt: p.id }, body: { content: 'v\n', message: 'v', parent: p.commit.id } }),
-        'forbidden',
+        'insufficient_scope',
       );
-      await refusedCall(app, () => demoted.client.createPrompt({ body: { title: 'Nope', content: 'x' } }), 'forbidden');
-      await refusedCall(app, () => demoted.client.createBranch({ params: { prompt: p.id }, body: { name: 'nope' } }), 'forbidden');
-      await refusedCall(app, () => demoted.client.deletePrompt({ params: { prompt: p.id } }), 'forbidden');
-      await refusedCall(app, () => demoted.client.updatePrompt({ params: { prompt: p.id }, body: { title: 'x' } }), 'forbidden');
-      await refusedCall(app, () => demoted.client.createTag({ params: { prompt: p.id }, body: { name: 't' } }), 'forbidden');
-      await refusedCall(app, () => demoted.client.merge({ params: { prompt: p.id }, body: { source: 'x' } }), 'forbidden');
-      await refusedCall(app, () => demoted.client.renameBranch({ params: { prompt: p.id, name: 'main' }, body: { name: 'x' } }), 'forbidden');
-      await refusedCall(app, () => demoted.client.deleteBranch({ params: { prompt: p.id, name: 'main' } }), 'forbidden');
-      // The role is checked before the refs are looked up: a missing ref does not turn "forbidden" into "not found".
-      await refusedCall(app, () => demoted.client.revert({ params: { prompt: p.id }, body: { to: 'nope', parent: p.commit.id } }), 'forbidden');
-      await refusedCall(app, () => demoted.client.importPrompts({ body: { format: 'awesome-csv', data: 'act,prompt\nA,B\n' } }), 'forbidden');
+      await refusedCall(app, () => demoted.client.createPrompt({ body: { title: 'Nope', content: 'x' } }), 'insufficient_scope');
+      await refusedCall(app, () => demoted.client.createBranch({ params: { prompt: p.id }, body: { name: 'nope' } }), 'insufficient_scope');
+      await refusedCall(app, () => demoted.client.deletePrompt({ params: { prompt: p.id } }), 'insufficient_scope');
+      await refusedCall(app, () => demoted.client.updatePrompt({ params: { prompt: p.id }, body: { title: 'x' } }), 'insufficient_scope');
+      await refusedCall(app, () => demoted.client.createTag({ params: { prompt: p.id }, body: { name: 't' } }), 'insufficient_scope');
+      await refusedCall(app, () => demoted.client.merge({ params: { prompt: p.id }, body: { source: 'x' } }), 'insufficient_scope');
+      await refusedCall(app, () => demoted.client.renameBranch({ params: { prompt: p.id, name: 'main' }, body: { name: 'x' } }), 'insufficient_scope');
+      await refusedCall(app, () => demoted.client.deleteBranch({ params: { prompt: p.id, name: 'main' } }), 'insufficient_scope');
+      // Authority is checked before the refs are looked up: a missing ref does not turn the refusal into "not found".
+      await refusedCall(app, () => demoted.client.revert({ params: { prompt: p.id }, body: { to: 'nope', parent: p.commit.id } }), 'insufficient_scope');
+      await refusedCall(app, () => demoted.client.importPrompts({ body: { format: 'awesome-csv', data: 'act,prompt\nA,B\n' } }), 'insufficient_scope');
       // The viewer can read.
       assert.equal((await viewer.client.getPrompt({ params: { prompt: p.id } })).content, 'roles\n');
     });

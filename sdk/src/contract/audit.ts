@@ -7,7 +7,13 @@ export const AuditEntry = z.object({
   action: z.string().describe('for example folder.create, member.update, prompt.commit'),
   resourceType: z.string(),
   resourceId: z.string(),
-  actor: z.object({ userId: Id.nullable(), tokenId: Id.nullable(), email: z.string().nullable() }),
+  actor: z.object({
+    userId: Id.nullable().describe('the member the token acts as'),
+    tokenId: Id.nullable(),
+    email: z.string().nullable(),
+    mintedByUserId: Id.nullable().describe('who created the token, and so holds its secret: the person behind the entry'),
+    mintedByEmail: z.string().nullable(),
+  }),
   ip: z.string().nullable(),
   userAgent: z.string().nullable(),
   requestId: z.string().nullable(),
@@ -26,7 +32,7 @@ export const auditRoutes = {
     query: z.strictObject({
       limit: Limit,
       cursor: Cursor.optional(),
-      actor: Id.optional().describe('user id'),
+      actor: Id.optional().describe('user id: what they did, and what was done through tokens they created for others'),
       action: z.string().min(1).max(100).optional().describe('exact action, or a prefix ending in "." (folder.)'),
       resourceType: z.string().min(1).max(50).optional(),
       resourceId: z.string().min(1).max(100).optional(),

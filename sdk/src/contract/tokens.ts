@@ -10,6 +10,7 @@ export const ApiToken = z.object({
   memberId: Id,
   userId: Id,
   email: z.string(),
+  createdById: Id.nullable().describe('who created it, and so holds its secret; it never outranks them'),
   expiresAt: Timestamp.nullable(),
   lastUsedAt: Timestamp.nullable(),
   revokedAt: Timestamp.nullable(),
@@ -21,7 +22,9 @@ export const CreateTokenBody = z
   .strictObject({
     name: DisplayName,
     scopes: z.array(Scope).min(1, 'give at least one scope').max(3),
-    memberId: Id.optional().describe('create it for another member (admins); defaults to the caller'),
+    memberId: Id.optional().describe(
+      'create it for a member below your role (an integration, or a person receiving their first token); defaults to the caller',
+    ),
     expiresAt: Timestamp.optional(),
     expiresInDays: z.number().int().min(1).max(3650).optional(),
   })

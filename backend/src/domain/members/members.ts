@@ -4,7 +4,7 @@ import type { Actor } from '../actor.js';
 import { recordAudit } from '../audit.js';
 import { fail, notFound } from '../errors.js';
 import { decodeCursor, paginate, TimeIdKey } from '../pagination.js';
-import { requireRole } from '../policy.js';
+import { maxScopes, requireAuthorityOver, requireCanGrant } from '../policy.js';
 
 /** Serialises membership changes of one workspace, so limits and the last-owner rule hold under concurrency. */
 async function lockWorkspace(tx: Tx, workspaceId: string) {
@@ -29,13 +29,8 @@ export async function listMembers(db: Db, actor: Actor, page: { limit: number; c
   return paginate(rows, page.limit, (r) => [r.createdAt.toISOString(), r.id]);
 }
 
-function requireCanAssign(actor: Actor, role: Role) {
-  requireRole(actor, 'admin', 'managing members');
-  if (role === 'owner') requireRole(actor, 'owner', 'making someone an owner');
-}
-
 export async function addMember(tx: Tx, actor: Actor, input: { email: string; name?: string | undefined; role: Role }) {
-  requireCanAssign(actor, input.role);
+  requireCanGrant(actor, input.role, 'adding a member');
   const { max_members } = await lockWorkspace(tx, actor.workspaceId);
   const count = await tx.membership.count({ where: { workspaceId: actor.workspaceId } });
   const email = input.email.toLowerCase();
@@ -68,12 +63,12 @@ async function ownersLeftWithout(tx: Tx, workspaceId: string, memberId: string) 
 }
 
 export async function updateMember(tx: Tx, actor: Actor, id: string, input: { role: Role }) {
-  requireRole(actor, 'admin', 'managing members');
+  requireCanGrant(actor, input.role, "changing a member's role");
   await lockWorkspace(tx, actor.workspaceId);
   const before = await tx.membership.findFirst({ where: { id, workspaceId: actor.workspaceId }, include: { user: true } });
   if (!before) notFound('member');
+  requireAuthorityOver(actor, before, "changing a member's role");
   if (before.role === input.role) return before;
-  if (before.role === 'owner' || input.role === 'owner') requireRole(actor, 'owner', "changing an owner's role");
   if (before.role === 'owner' && (await ownersLeftWithout(tx, actor.workspaceId, id)) === 0) {
     fail('last_owner', 'this is the last owner; make someone else an owner first');
   }
@@ -82,13 +77,12 @@ export async function updateMember(tx: Tx, actor: Actor, id: string, input: { ro
     data: { role: input.role, updatedAt: new Date() },
     include: { user: true },
   });
-  // A token may never carry more than its member's role allows.
-  const allowed = input.role === 'viewer' ? ['read'] : input.role === 'editor' ? ['read', 'write'] : null;
-  if (allowed) {
-    await tx.$executeRaw`
-      UPDATE api_token SET scopes = ARRAY(SELECT unnest(scopes) INTERSECT SELECT unnest(${allowed}::text[]))
-       WHERE membership_id = ${id}::uuid AND NOT scopes <@ ${allowed}::text[]`;
-  }
+  // Authentication already stops a token at its member's current role; narrowing the stored scopes too keeps the
+  // token list truthful and keeps a later promotion from reviving what the demotion took away.
+  const allowed = maxScopes(input.role);
+  await tx.$executeRaw`
+    UPDATE api_token SET scopes = ARRAY(SELECT unnest(scopes) INTERSECT SELECT unnest(${allowed}::text[]))
+     WHERE membership_id = ${id}::uuid AND NOT scopes <@ ${allowed}::text[]`;
   await recordAudit(tx, actor, {
     action: 'member.update',
     resourceType: 'member',
@@ -98,23 +92,29 @@ export async function updateMember(tx: Tx, actor: Actor, id: string, input: { ro
   return member;
 }
 
-export async function removeMember(tx: Tx, actor: Actor, id: string): Promise<void> {
-  requireRole(actor, 'admin', 'managing members');
+export async function removeMember(tx: Tx, actor: Actor, id: string, now = new Date()): Promise<void> {
   await lockWorkspace(tx, actor.workspaceId);
   const before = await tx.membership.findFirst({ where: { id, workspaceId: actor.workspaceId }, include: { user: true } });
   if (!before) notFound('member');
-  if (before.role === 'owner') {
-    requireRole(actor, 'owner', 'removing an owner');
-    if ((await ownersLeftWithout(tx, actor.workspaceId, id)) === 0) {
-      fail('last_owner', 'this is the last owner; make someone else an owner first');
-    }
+  requireAuthorityOver(actor, before, 'removing a member');
+  if (before.role === 'owner' && (await ownersLeftWithout(tx, actor.workspaceId, id)) === 0) {
+    fail('last_owner', 'this is the last owner; make someone else an owner first');
   }
-  // Its tokens go with it (ON DELETE CASCADE), so they stop working at once.
+  // Its tokens go with it (ON DELETE CASCADE), so they stop working at once. So do the tokens it created for others:
+  // it still holds their secrets. (Authentication refuses them anyway; revoking them shows it in the token list.)
+  const revoked = await tx.$queryRaw<{ id: string }[]>`
+    UPDATE api_token SET revoked_at = ${now}
+     WHERE workspace_id = ${actor.workspaceId}::uuid AND created_by_id = ${before.userId}::uuid
+       AND membership_id <> ${id}::uuid AND revoked_at IS NULL
+    RETURNING id`;
   await tx.membership.delete({ where: { id } });
   await recordAudit(tx, actor, {
     action: 'member.remove',
     resourceType: 'member',
     resourceId: id,
-    changes: { before: { email: before.user.email, role: before.role } },
+    changes: {
+      before: { email: before.user.email, role: before.role },
+      ...(revoked.length ? { revokedTokens: revoked.map((r) => r.id).sort() } : {}),
+    },
   });
 }

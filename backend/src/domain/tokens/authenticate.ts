@@ -2,6 +2,7 @@ import type { Role, Scope } from '@rocqet/sdk';
 import type pg from 'pg';
 import type { Actor } from '../actor.js';
 import { fail } from '../errors.js';
+import { lowerRole, scopesWithin } from '../policy.js';
 import { hashTokenSecret, looksLikeTokenSecret } from './secret.js';
 
 interface TokenRow {
@@ -16,6 +17,9 @@ interface TokenRow {
   expires_at: Date | null;
   revoked_at: Date | null;
   last_used_at: Date | null;
+  minted_by_id: string;
+  /** The creator's role in the token's workspace now; null once they left it. */
+  minter_role: Role | null;
 }
 
 /** Last-use time is written at most this often per token, so reads stay free of writes. */
@@ -23,15 +27,20 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 
 export const TOKEN_QUERY = `
   SELECT t.id AS token_id, t.workspace_id, t.membership_id, m.user_id, m.role::text AS role, t.scopes,
-         u.email, u.name, t.expires_at, t.revoked_at, t.last_used_at
+         u.email, u.name, t.expires_at, t.revoked_at, t.last_used_at,
+         COALESCE(t.created_by_id, m.user_id) AS minted_by_id, mm.role::text AS minter_role
     FROM api_token t
     JOIN membership m ON m.id = t.membership_id
     JOIN app_user u ON u.id = m.user_id
+    LEFT JOIN membership mm ON mm.workspace_id = t.workspace_id AND mm.user_id = COALESCE(t.created_by_id, m.user_id)
    WHERE t.secret_hash = $1`;
 
 /**
- * Resolves a bearer secret to the acting member, or refuses with the precise reason. One indexed query, straight on
- * the pool: it runs on every request, and the ORM's per-query cost was the largest part of a read's time (bench api).
+ * Resolves a bearer secret to the acting member, or refuses with the precise reason. Authority is decided now, not
+ * when the token was made: its scopes as far as the member's current role allows, and no further than its creator's
+ * current role (whoever created a token for someone else holds its secret, so it never outlives or outranks them).
+ * One indexed query, straight on the pool: it runs on every request, and the ORM's per-query cost was the largest
+ * part of a read's time (bench api).
  */
 export async function authenticateToken(pool: pg.Pool, secret: string, now = new Date()): Promise<Actor> {
   if (!looksLikeTokenSecret(secret)) fail('invalid_token', 'the API token is not valid');
@@ -42,6 +51,8 @@ export async function authenticateToken(pool: pg.Pool, secret: string, now = new
   if (row.expires_at && row.expires_at <= now) {
     fail('token_expired', `the API token expired at ${row.expires_at.toISOString()}`);
   }
+  if (!row.minter_role) fail('token_revoked', 'the API token was revoked: the member who created it left the workspace');
+  const role = lowerRole(row.role, row.minter_role);
   if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > LAST_USED_RESOLUTION_MS) {
     // Fire and forget: a lost update of a last-use time is harmless, a write on every read is not.
     pool.query('UPDATE api_token SET last_used_at = $1 WHERE id = $2', [now, row.token_id]).catch(() => {});
@@ -51,8 +62,9 @@ export async function authenticateToken(pool: pg.Pool, secret: string, now = new
     userId: row.user_id,
     membershipId: row.membership_id,
     tokenId: row.token_id,
-    role: row.role,
-    scopes: row.scopes,
+    mintedByUserId: row.minted_by_id,
+    role,
+    scopes: scopesWithin(row.scopes, role),
     email: row.email,
     name: row.name,
   };

@@ -4,7 +4,7 @@ import type { Actor } from '../actor.js';
 import { recordAudit } from '../audit.js';
 import { fail, notFound } from '../errors.js';
 import { decodeCursor, paginate, TimeIdKey } from '../pagination.js';
-import { atLeast, maxScopes, requireRole } from '../policy.js';
+import { atLeast, maxScopes, personBehind, requireAuthorityOver, requireMayActAs } from '../policy.js';
 import { newTokenSecret } from './secret.js';
 
 const withMember = { membership: { include: { user: true } } } as const;
@@ -34,11 +34,16 @@ export interface CreateTokenInput {
   expiresInDays?: number | undefined;
 }
 
+/**
+ * A token never carries more than the member it acts as may hold, nor more than the token creating it (whose scopes
+ * already stop at its own holder's role). A token for someone else is for members below the creator only, and the
+ * creator is recorded: the person behind the acting token, so a token cannot launder who made it by making another.
+ */
 export async function createToken(tx: Tx, actor: Actor, input: CreateTokenInput, now = new Date()) {
   const memberId = input.memberId ?? actor.membershipId;
-  if (memberId !== actor.membershipId) requireRole(actor, 'admin', "creating another member's token");
   const member = await tx.membership.findFirst({ where: { id: memberId, workspaceId: actor.workspaceId } });
   if (!member) notFound('member');
+  if (member.id !== actor.membershipId) requireMayActAs(actor, member, "creating another member's token");
   const allowed = maxScopes(member.role);
   const beyondRole = input.scopes.filter((s) => !allowed.includes(s));
   if (beyondRole.length) {
@@ -64,7 +69,7 @@ export async function createToken(tx: Tx, actor: Actor, input: CreateTokenInput,
       secretHash: hash,
       scopes: input.scopes,
       expiresAt,
-      createdById: actor.userId,
+      createdById: personBehind(actor),
     },
     include: withMember,
   });
@@ -78,9 +83,11 @@ export async function createToken(tx: Tx, actor: Actor, input: CreateTokenInput,
 }
 
 export async function revokeToken(tx: Tx, actor: Actor, id: string, now = new Date()): Promise<void> {
-  const token = await tx.apiToken.findFirst({ where: { id, workspaceId: actor.workspaceId } });
+  const token = await tx.apiToken.findFirst({ where: { id, workspaceId: actor.workspaceId }, include: { membership: true } });
   if (!token) notFound('token');
-  if (token.membershipId !== actor.membershipId) requireRole(actor, 'admin', "revoking another member's token");
+  if (token.membershipId !== actor.membershipId) {
+    requireAuthorityOver(actor, token.membership, "revoking another member's token");
+  }
   if (token.revokedAt) return;
   await tx.apiToken.update({ where: { id }, data: { revokedAt: now } });
   await recordAudit(tx, actor, {

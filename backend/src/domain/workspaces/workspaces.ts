@@ -4,7 +4,7 @@ import { sqlRows, type Queryable } from '../../db/sql.js';
 import type { Actor } from '../actor.js';
 import { recordAudit } from '../audit.js';
 import { fail, notFound } from '../errors.js';
-import { requireRole } from '../policy.js';
+import { isHandedOver, requireOwnToken, requireRole } from '../policy.js';
 import { newTokenSecret } from '../tokens/secret.js';
 
 export interface CreateWorkspaceInput {
@@ -23,6 +23,8 @@ function limitsFor(type: WorkspaceType, plan: Plan) {
  * into the new workspace, attributed to the acting token when there is one.
  */
 export async function createWorkspace(tx: Tx, actor: Actor | null, ownerUserId: string, input: CreateWorkspaceInput) {
+  // Its owner token would go to whoever holds the acting token: for a token someone else created, not its member.
+  if (actor) requireOwnToken(actor, 'creating a workspace');
   const plan = input.plan ?? defaultPlan(input.type);
   const limits = limitsFor(input.type, plan);
   if (await tx.workspace.findUnique({ where: { slug: input.slug } })) {
@@ -71,9 +73,10 @@ export async function bootstrapWorkspace(
   });
 }
 
+/** The member's workspaces; through a token someone else created for them, only that token's workspace. */
 export async function listMyWorkspaces(db: Db, actor: Actor) {
   const memberships = await db.membership.findMany({
-    where: { userId: actor.userId },
+    where: { userId: actor.userId, ...(isHandedOver(actor) ? { workspaceId: actor.workspaceId } : {}) },
     include: { workspace: true },
     orderBy: { createdAt: 'asc' },
   });
@@ -122,6 +125,10 @@ export async function updateWorkspace(
   const before = await getWorkspace(tx, actor, ref);
   requireRole(actor, 'admin', 'changing the workspace');
   precondition?.(before);
+  // Like every other update, one that changes nothing writes nothing (no audit entry, no new updatedAt).
+  const renames = input.name !== undefined && input.name !== before.name;
+  const moves = input.slug !== undefined && input.slug !== before.slug;
+  if (!renames && !moves) return before;
   if (input.slug !== undefined && input.slug !== before.slug) {
     if (await tx.workspace.findUnique({ where: { slug: input.slug } })) {
       fail('already_exists', `a workspace with slug "${input.slug}" already exists`);
