@@ -88,7 +88,8 @@ export function buildOpenApi(routes: Record<string, RouteDef>, info: { version: 
         'The shared, versioned prompt library. Authenticate with `Authorization: Bearer rq_…`. Errors are RFC 9457 ' +
         'problem documents with a stable `code`.',
     },
-    ...(info.serverUrl ? { servers: [{ url: info.serverUrl }] } : {}),
+    // Relative unless the deployment says where it lives: a document must not name a host it was not told about.
+    servers: [{ url: info.serverUrl ?? '/' }],
     paths,
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token: rq_live_…' } },
