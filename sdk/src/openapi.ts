@@ -15,6 +15,8 @@ const COMMON_PROBLEMS: ProblemCode[] = [
   'rate_limited',
 ];
 const BODY_PROBLEMS: ProblemCode[] = ['invalid_json', 'payload_too_large', 'unsupported_media_type'];
+/** A write can lose a race the database settles (backend/src/http/dbErrors.ts). */
+const WRITE_PROBLEMS: ProblemCode[] = ['conflict'];
 
 type JsonSchema = Record<string, unknown>;
 
@@ -43,6 +45,7 @@ export function buildOpenApi(routes: Record<string, RouteDef>, info: { version: 
   for (const [operationId, def] of Object.entries(routes)) {
     const codes = new Set<ProblemCode>([...(def.scope ? COMMON_PROBLEMS : []), ...(def.problems ?? [])]);
     if (def.body) BODY_PROBLEMS.forEach((c) => codes.add(c));
+    if (def.scope && def.method !== 'GET') WRITE_PROBLEMS.forEach((c) => codes.add(c));
     const responses: Record<string, unknown> = {};
     const okContent = def.produces
       ? { [def.produces]: { schema: { type: 'string' } } }

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { isTemplateError, routes, type RouteDef } from '@rocqet/sdk';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { databaseFault } from '../db/errors.js';
 import { DomainError } from '../domain/errors.js';
 import { methodTable, type Served } from './allow.js';
 import type { AppDeps } from './context.js';
+import { problemFromDatabaseError } from './dbErrors.js';
 import { docsRoutes, docsServed } from './docs.js';
 import { problemBody, sendProblem, type ProblemBody } from './problem.js';
 import { auditRoutes } from './routes/audit.js';
@@ -119,7 +121,6 @@ interface HttpishError {
   status?: number;
   code?: string;
   message?: string;
-  meta?: Record<string, unknown>;
 }
 
 export function toProblem(err: unknown): ProblemBody {
@@ -142,17 +143,15 @@ export function toProblem(err: unknown): ProblemBody {
   }
   // PostgreSQL refuses NUL characters in text: the input is at fault, not the server.
   if (postgresCode(e) === '22021') return problemBody('validation_failed', 'text must not contain NUL characters');
-  // Prisma: a unique constraint raced past the domain's own check.
-  if (e.code === 'P2002') return problemBody('already_exists', 'it already exists');
-  if (e.code === 'P2025') return problemBody('not_found', 'not found');
+  const raced = problemFromDatabaseError(err);
+  if (raced) return raced;
   if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
     return problemBody('validation_failed', e.message ?? 'bad request');
   }
   return problemBody('internal', 'an unexpected error occurred; it has been logged');
 }
 
-/** The SQLSTATE behind a Prisma driver-adapter error, if that is what `e` is. */
+/** The SQLSTATE behind a database error (from pg or through Prisma), if that is what `e` is. */
 function postgresCode(e: HttpishError): string | undefined {
-  const cause = (e.meta?.driverAdapterError as { cause?: { originalCode?: unknown } } | undefined)?.cause;
-  return typeof cause?.originalCode === 'string' ? cause.originalCode : undefined;
+  return databaseFault(e)?.sqlState;
 }
