@@ -10,6 +10,11 @@ export interface Config {
   /** Unset: run the embedded PostgreSQL under dataDir. */
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
+  /**
+   * Where clients reach the API (ROCQET_PUBLIC_URL), without a trailing slash. Documents name this, never the
+   * request's Host; unset, they name the server relatively ("/").
+   */
+  publicUrl: string | undefined;
   dataDir: string;
   sharedDataDir: string;
   logLevel: string;
@@ -44,6 +49,17 @@ function url(env: NodeJS.ProcessEnv, name: string, protocols: string[], example:
   return raw;
 }
 
+/** ROCQET_PUBLIC_URL: an http(s) origin with an optional path prefix; nothing that could smuggle state or secrets. */
+function publicUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const raw = url(env, 'ROCQET_PUBLIC_URL', ['http:', 'https:'], 'https://rocqet.example.com');
+  if (raw === undefined) return undefined;
+  const u = new URL(raw);
+  if (u.search || u.hash || u.username || u.password || raw.includes('#') || raw.includes('?')) {
+    throw new Error(`ROCQET_PUBLIC_URL must not carry a query, a fragment or credentials, got "${raw}"`);
+  }
+  return u.href.replace(/\/+$/, '');
+}
+
 export const EMBEDDER_KINDS = ['local', 'openai', 'off'] as const;
 export type EmbedderKind = (typeof EMBEDDER_KINDS)[number];
 
@@ -66,6 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: int(env, 'PORT', 4300),
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:'], 'postgres://user:password@localhost:5432/rocqet'),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:'], 'redis://localhost:6379'),
+    publicUrl: publicUrl(env),
     dataDir: path.resolve(env.ROCQET_DATA_DIR ?? path.join(repoRoot, '.rocqet')),
     sharedDataDir: path.resolve(env.ROCQET_SHARED_DATA ?? path.join(repoRoot, '..', 'shared', 'data')),
     logLevel: env.LOG_LEVEL ?? 'info',

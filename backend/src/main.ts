@@ -2,7 +2,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { loadConfig } from './config.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded/index.js';
-import { DEMO_SLUG, ensureDemo } from './demo.js';
+import { DEMO_SLUG, importDemo, prepareDemo, type DemoImport } from './demo.js';
 import { startBackend, type Backend } from './server.js';
 
 const out = (line = '') => process.stdout.write(line + '\n');
@@ -68,13 +68,28 @@ async function main() {
     throw err;
   }
 
-  const demo = await ensureDemo(backend.db, {
-    dataDir: config.dataDir,
-    sharedDataDir: config.sharedDataDir,
-    logger,
-    progress: progressBar('Importing the demo prompts'),
-  });
   const url = backend.url;
+  const demoStart = await prepareDemo(backend.db);
+  if (demoStart.token) {
+    // Shown before the import, so a start that dies while importing has still handed over the only copy.
+    out('');
+    out(`Demo workspace "${DEMO_SLUG}" created. Its admin token (shown only this once; keep it):`);
+    out(`  ${demoStart.token}`);
+    out('');
+  }
+  if (demoStart.importPending && demoStart.resuming) out('Finishing the demo import an earlier start began …');
+  let demo: DemoImport;
+  try {
+    demo = await importDemo(backend.db, demoStart, {
+      sharedDataDir: config.sharedDataDir,
+      logger,
+      progress: progressBar('Importing the demo prompts'),
+    });
+  } catch (err) {
+    // The API is up and the demo workspace usable; the next start picks the import up where it stopped.
+    logger.error({ err }, 'the demo import stopped');
+    demo = { note: `the demo import stopped (${(err as Error).message}); the next start resumes it` };
+  }
   out('');
   out(`Rocqet is running at ${url}  (database: ${embedded ? 'embedded, ' + path.join(config.dataDir, 'db') : 'DATABASE_URL'})`);
   out(`API docs:  ${url}/docs   (OpenAPI: ${url}/openapi.json)`);
@@ -82,12 +97,8 @@ async function main() {
     out(`Demo workspace "${DEMO_SLUG}": imported ${demo.imported.created} prompts (${demo.imported.skipped} skipped, ${demo.imported.renamed} renamed duplicate titles).`);
   }
   if (demo.note) out(`Note: ${demo.note}`);
-  if (demo.token) {
-    out('');
-    out(`Admin token for the demo workspace (shown only this once; keep it):`);
-    out(`  ${demo.token}`);
-    out('');
-    out(`Try it:  curl -H "Authorization: Bearer ${demo.token}" ${url}/v1/prompts?limit=5`);
+  if (demoStart.token) {
+    out(`Try it:  curl -H "Authorization: Bearer ${demoStart.token}" ${url}/v1/prompts?limit=5`);
   } else {
     out(`Demo workspace "${DEMO_SLUG}" already exists; use the admin token printed on the first start.`);
     out(`Try it:  curl -H "Authorization: Bearer $ROCQET_TOKEN" ${url}/v1/prompts?limit=5`);

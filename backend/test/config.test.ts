@@ -26,10 +26,22 @@ describe('configuration from the environment', () => {
     [{ ROCQET_EMBEDDER: 'bogus' }, /^ROCQET_EMBEDDER must be local, openai or off, got "bogus"$/],
     [{ ROCQET_EMBEDDER_WORKERS: 'two' }, /^ROCQET_EMBEDDER_WORKERS must be a whole number/],
     [{ ROCQET_EMBEDDER_WORKERS: '0' }, /^ROCQET_EMBEDDER_WORKERS must be at least 1$/],
+    [{ ROCQET_PUBLIC_URL: 'rocqet.example.com' }, /^ROCQET_PUBLIC_URL must be a http:\/\/ or https:\/\/ URL/],
+    [{ ROCQET_PUBLIC_URL: 'javascript:alert(1)' }, /^ROCQET_PUBLIC_URL must be a http:\/\/ or https:\/\/ URL/],
+    [{ ROCQET_PUBLIC_URL: 'https://rocqet.example.com/?x=1' }, /^ROCQET_PUBLIC_URL must not carry a query, a fragment or credentials/],
+    [{ ROCQET_PUBLIC_URL: 'https://u:p@rocqet.example.com' }, /^ROCQET_PUBLIC_URL must not carry a query, a fragment or credentials/],
+    [{ ROCQET_PUBLIC_URL: 'https://rocqet.example.com/#top' }, /^ROCQET_PUBLIC_URL must not carry a query, a fragment or credentials/],
   ];
   for (const [env, message] of refusals) {
     it(`refuses ${JSON.stringify(env)}`, () => assert.throws(() => loadConfig(env), (err: Error) => message.test(err.message)));
   }
+
+  it('ROCQET_PUBLIC_URL: unset by default; kept without a trailing slash, path prefix included', () => {
+    assert.equal(loadConfig({}).publicUrl, undefined);
+    assert.equal(loadConfig({ ROCQET_PUBLIC_URL: '' }).publicUrl, undefined);
+    assert.equal(loadConfig({ ROCQET_PUBLIC_URL: 'https://rocqet.example.com/' }).publicUrl, 'https://rocqet.example.com');
+    assert.equal(loadConfig({ ROCQET_PUBLIC_URL: 'http://10.0.0.5:4300/api/' }).publicUrl, 'http://10.0.0.5:4300/api');
+  });
 
   it('ROCQET_EMBEDDER: any case, and "none" for off', () => {
     for (const v of ['LOCAL', 'OpenAI', 'off', 'none']) assert.doesNotThrow(() => loadConfig({ ROCQET_EMBEDDER: v }));

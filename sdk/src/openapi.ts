@@ -15,6 +15,8 @@ const COMMON_PROBLEMS: ProblemCode[] = [
   'rate_limited',
 ];
 const BODY_PROBLEMS: ProblemCode[] = ['invalid_json', 'payload_too_large', 'unsupported_media_type'];
+/** A write can lose a race the database settles (backend/src/http/dbErrors.ts). */
+const WRITE_PROBLEMS: ProblemCode[] = ['conflict'];
 
 type JsonSchema = Record<string, unknown>;
 
@@ -43,6 +45,7 @@ export function buildOpenApi(routes: Record<string, RouteDef>, info: { version: 
   for (const [operationId, def] of Object.entries(routes)) {
     const codes = new Set<ProblemCode>([...(def.scope ? COMMON_PROBLEMS : []), ...(def.problems ?? [])]);
     if (def.body) BODY_PROBLEMS.forEach((c) => codes.add(c));
+    if (def.scope && def.method !== 'GET') WRITE_PROBLEMS.forEach((c) => codes.add(c));
     const responses: Record<string, unknown> = {};
     const okContent = def.produces
       ? { [def.produces]: { schema: { type: 'string' } } }
@@ -88,7 +91,8 @@ export function buildOpenApi(routes: Record<string, RouteDef>, info: { version: 
         'The shared, versioned prompt library. Authenticate with `Authorization: Bearer rq_…`. Errors are RFC 9457 ' +
         'problem documents with a stable `code`.',
     },
-    ...(info.serverUrl ? { servers: [{ url: info.serverUrl }] } : {}),
+    // Relative unless the deployment says where it lives: a document must not name a host it was not told about.
+    servers: [{ url: info.serverUrl ?? '/' }],
     paths,
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token: rq_live_…' } },

@@ -17,6 +17,7 @@ export const problemCodes = {
   ref_not_found: { status: 404, title: 'The ref does not exist' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   already_exists: { status: 409, title: 'It already exists' },
+  conflict: { status: 409, title: 'A concurrent change got in the way' },
   last_owner: { status: 409, title: 'A workspace needs at least one owner' },
   folder_not_empty: { status: 409, title: 'The folder is not empty' },
   folder_cycle: { status: 409, title: 'A folder cannot move into its own subtree' },

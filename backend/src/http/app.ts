@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { isTemplateError, routes, type RouteDef } from '@rocqet/sdk';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { databaseFault } from '../db/errors.js';
 import { DomainError } from '../domain/errors.js';
+import { methodTable, type Served } from './allow.js';
 import type { AppDeps } from './context.js';
-import { docsRoutes } from './docs.js';
+import { problemFromDatabaseError } from './dbErrors.js';
+import { docsRoutes, docsServed } from './docs.js';
 import { problemBody, sendProblem, type ProblemBody } from './problem.js';
 import { auditRoutes } from './routes/audit.js';
 import { folderRoutes } from './routes/folders.js';
@@ -15,11 +18,14 @@ import { workspaceRoutes } from './routes/workspaces.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-/** The contract's path templates as matchers, to tell a wrong method (405) from an unknown path (404). */
-const templates = Object.values(routes as Record<string, RouteDef>).map((r) => ({
-  method: r.method,
-  pattern: new RegExp('^' + r.path.replace(/\{\w+\}/g, '[^/]+') + '/?$'),
-}));
+const opsServed: Served[] = ['/healthz', '/readyz', '/metrics'].map((path) => ({ method: 'GET', path }));
+
+/** Every path the app serves, to tell a wrong method (405) from an unknown path (404) and to answer OPTIONS. */
+const served = methodTable([
+  ...Object.values(routes as Record<string, RouteDef>).map((r) => ({ method: r.method, path: r.path })),
+  ...opsServed,
+  ...docsServed,
+]);
 
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
@@ -52,6 +58,7 @@ export function createApp(deps: AppDeps): express.Express {
     });
     next();
   });
+  app.use(served.options);
 
   app.get('/healthz', (_req, res) => {
     res.locals.route = '/healthz';
@@ -70,7 +77,7 @@ export function createApp(deps: AppDeps): express.Express {
     res.locals.route = '/metrics';
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
-  docsRoutes(app, deps.version);
+  docsRoutes(app, { version: deps.version, publicUrl: deps.config.publicUrl });
 
   const api = express.Router({ caseSensitive: true, strict: false });
   workspaceRoutes(api, deps);
@@ -84,9 +91,11 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(api);
 
   app.use((req: Request, res: Response) => {
-    const allowed = templates.filter((t) => t.pattern.test(req.path)).map((t) => t.method);
-    if (allowed.length) {
-      res.set('Allow', [...new Set(allowed)].join(', '));
+    const allowed = served.routed(req.path);
+    // A routed method that fell through (a missing static asset) is a 404, not a wrong method.
+    const method = req.method === 'HEAD' ? 'GET' : req.method;
+    if (allowed.length && !allowed.includes(method)) {
+      res.set('Allow', allowed.join(', '));
       sendProblem(res, problemBody('method_not_allowed', `${req.method} is not allowed here; use ${allowed.join(', ')}`));
       return;
     }
@@ -112,7 +121,6 @@ interface HttpishError {
   status?: number;
   code?: string;
   message?: string;
-  meta?: Record<string, unknown>;
 }
 
 export function toProblem(err: unknown): ProblemBody {
@@ -135,17 +143,15 @@ export function toProblem(err: unknown): ProblemBody {
   }
   // PostgreSQL refuses NUL characters in text: the input is at fault, not the server.
   if (postgresCode(e) === '22021') return problemBody('validation_failed', 'text must not contain NUL characters');
-  // Prisma: a unique constraint raced past the domain's own check.
-  if (e.code === 'P2002') return problemBody('already_exists', 'it already exists');
-  if (e.code === 'P2025') return problemBody('not_found', 'not found');
+  const raced = problemFromDatabaseError(err);
+  if (raced) return raced;
   if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
     return problemBody('validation_failed', e.message ?? 'bad request');
   }
   return problemBody('internal', 'an unexpected error occurred; it has been logged');
 }
 
-/** The SQLSTATE behind a Prisma driver-adapter error, if that is what `e` is. */
+/** The SQLSTATE behind a database error (from pg or through Prisma), if that is what `e` is. */
 function postgresCode(e: HttpishError): string | undefined {
-  const cause = (e.meta?.driverAdapterError as { cause?: { originalCode?: unknown } } | undefined)?.cause;
-  return typeof cause?.originalCode === 'string' ? cause.originalCode : undefined;
+  return databaseFault(e)?.sqlState;
 }

@@ -2,6 +2,7 @@ import { buildOpenApi, routes, type RouteDef } from '@rocqet/sdk';
 import express, { type Router } from 'express';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import type { Served } from './allow.js';
 
 const swaggerDir = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 
@@ -15,12 +16,23 @@ const page = `<!doctype html>
 const init = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui', deepLinking: true,
   persistAuthorization: true });`;
 
-/** `GET /openapi.json`, generated from the sdk contract, and `/docs`, Swagger UI served from the npm package. */
-export function docsRoutes(router: Router, version: string): void {
-  let cached: unknown;
-  router.get('/openapi.json', (req, res) => {
-    cached ??= buildOpenApi(routes as Record<string, RouteDef>, { version });
-    res.json({ ...(cached as object), servers: [{ url: `${req.protocol}://${req.get('host')}` }] });
+export const docsServed: Served[] = ['/openapi.json', '/docs', '/docs/init.js', /^\/docs\/assets\/./].map((path) => ({
+  method: 'GET',
+  path,
+}));
+
+/**
+ * `GET /openapi.json`, generated from the sdk contract, and `/docs`, Swagger UI served from the npm package. Both are
+ * the same bytes for every request: the server URL is configuration (ROCQET_PUBLIC_URL) or relative, never the
+ * request's Host, which any client can set to anything (and a cache would then serve to everyone).
+ */
+export function docsRoutes(router: Router, opts: { version: string; publicUrl: string | undefined }): void {
+  let cached: string | undefined;
+  router.get('/openapi.json', (_req, res) => {
+    cached ??= JSON.stringify(
+      buildOpenApi(routes as Record<string, RouteDef>, { version: opts.version, serverUrl: opts.publicUrl ?? '/' }),
+    );
+    res.type('application/json').send(cached);
   });
   router.get('/docs', (_req, res) => {
     res.type('html').send(page);

@@ -5,6 +5,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createClient } from '@rocqet/sdk';
+import { pino } from 'pino';
+import { createPool } from '../../src/db/pool.js';
+import { createPrisma } from '../../src/db/prisma.js';
+import { DEMO_SLUG, importDemo, prepareDemo } from '../../src/demo.js';
+import { freshDatabase } from '../support/db.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const sharedCsv = path.join(repo, '..', 'shared', 'data', 'awesome-chatgpt-prompts.csv');
@@ -20,7 +25,7 @@ interface Started {
 function start(env: Record<string, string>): Promise<Started> {
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'backend/src/main.ts'], {
     cwd: repo,
-    env: { ...process.env, ...env, DATABASE_URL: '', PORT: '0', LOG_LEVEL: 'warn' },
+    env: { ...process.env, DATABASE_URL: '', PORT: '0', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -49,29 +54,37 @@ function stop(child: ChildProcess): Promise<number | null> {
   });
 }
 
+/** The real CSV cut to its header and first `records` records, in a fresh directory: quick, and still the real data. */
+function cutSharedCsv(records: number): string {
+  const shared = mkdtempSync(path.join(tmpdir(), 'rocqet-e2e-shared-'));
+  const lines = readFileSync(sharedCsv, 'utf8').split('\n');
+  let end = 0;
+  let done = 0;
+  let quotes = 0;
+  for (; end < lines.length && done <= records; end++) {
+    quotes += (lines[end]!.match(/"/g) ?? []).length;
+    if (quotes % 2 === 0) done++;
+  }
+  writeFileSync(path.join(shared, 'awesome-chatgpt-prompts.csv'), lines.slice(0, end).join('\n') + '\n');
+  return shared;
+}
+
+function skipWithoutCsv(this: Mocha.Context) {
+  if (!existsSync(sharedCsv)) {
+    console.log(`      skipped: ${sharedCsv} is absent (the demo import needs it)`);
+    this.skip();
+  }
+}
+
 describe('npm start on the embedded database', function () {
   this.timeout(240_000);
   let dir: string;
   let shared: string;
 
   before(function () {
-    if (!existsSync(sharedCsv)) {
-      console.log(`      skipped: ${sharedCsv} is absent (the demo import needs it)`);
-      this.skip();
-    }
+    skipWithoutCsv.call(this);
     dir = mkdtempSync(path.join(tmpdir(), 'rocqet-e2e-'));
-    // The real CSV, cut to its header and first 40 records, keeps this test quick; the full import is the demo's.
-    shared = mkdtempSync(path.join(tmpdir(), 'rocqet-e2e-shared-'));
-    const text = readFileSync(sharedCsv, 'utf8');
-    const lines = text.split('\n');
-    let end = 0;
-    let records = 0;
-    let quotes = 0;
-    for (; end < lines.length && records <= 40; end++) {
-      quotes += (lines[end]!.match(/"/g) ?? []).length;
-      if (quotes % 2 === 0) records++;
-    }
-    writeFileSync(path.join(shared, 'awesome-chatgpt-prompts.csv'), lines.slice(0, end).join('\n') + '\n');
+    shared = cutSharedCsv(40);
   });
   after(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -110,6 +123,123 @@ describe('npm start on the embedded database', function () {
       }
     } finally {
       if (first.child.exitCode === null) await stop(first.child);
+    }
+  });
+});
+
+describe('npm start with DATABASE_URL on a fresh clone', function () {
+  this.timeout(240_000);
+  let database: Awaited<ReturnType<typeof freshDatabase>>;
+  let parent: string;
+  let shared: string;
+
+  before(async function () {
+    skipWithoutCsv.call(this);
+    database = await freshDatabase();
+    // A fresh clone has no .rocqet/: the data directory does not exist, and nothing needs it to.
+    parent = mkdtempSync(path.join(tmpdir(), 'rocqet-e2e-clone-'));
+    shared = cutSharedCsv(40);
+  });
+  after(async () => {
+    await database?.drop();
+    if (parent) rmSync(parent, { recursive: true, force: true });
+    if (shared) rmSync(shared, { recursive: true, force: true });
+  });
+
+  it('prints the token and imports once; every later start finds that in the database and writes no file', async () => {
+    const dataDir = path.join(parent, '.rocqet');
+    const env = { DATABASE_URL: database.url, ROCQET_DATA_DIR: dataDir, ROCQET_SHARED_DATA: shared };
+    const first = await start(env);
+    let token: string;
+    try {
+      assert.ok(first.token, `the first start prints an admin token:\n${first.output()}`);
+      token = first.token;
+      assert.match(first.output(), /imported 40 prompts/);
+      assert.match(first.output(), /database: DATABASE_URL/);
+    } finally {
+      assert.equal(await stop(first.child), 0);
+    }
+    for (let restart = 1; restart <= 2; restart++) {
+      const again = await start(env);
+      try {
+        assert.equal(again.token, undefined, 'no second token');
+        assert.doesNotMatch(again.output(), /Importing|imported|Finishing/);
+        assert.equal((await createClient({ baseUrl: again.url, token }).listPrompts({ query: { limit: 200 } })).items.length, 40);
+      } finally {
+        assert.equal(await stop(again.child), 0);
+      }
+    }
+    assert.ok(!existsSync(dataDir), 'a start on DATABASE_URL keeps its state in the database, not in files');
+  });
+});
+
+describe('the demo import, interrupted', function () {
+  this.timeout(120_000);
+  let database: Awaited<ReturnType<typeof freshDatabase>>;
+  let shared: string;
+  const logger = pino({ level: 'silent' });
+
+  before(async function () {
+    skipWithoutCsv.call(this);
+    database = await freshDatabase();
+    shared = cutSharedCsv(40);
+  });
+  after(async () => {
+    await database?.drop();
+    if (shared) rmSync(shared, { recursive: true, force: true });
+  });
+
+  it('is resumed by the next start, which creates only what is missing; then no start imports again', async () => {
+    const pool = createPool(database.url, { max: 4 });
+    const db = createPrisma(pool);
+    const demoPrompts = async () =>
+      db.prompt.count({ where: { workspace: { slug: DEMO_SLUG }, deletedAt: null } });
+    try {
+      const first = await prepareDemo(db);
+      assert.ok(first.token);
+      assert.deepEqual([first.importPending, first.resuming], [true, false]);
+      // The process "dies" after ten prompts: the import throws out of its progress callback.
+      const dying = (done: number) => {
+        if (done === 10) throw new Error('killed mid-import');
+      };
+      await assert.rejects(importDemo(db, first, { sharedDataDir: shared, logger, progress: dying }), /killed mid-import/);
+      assert.equal(await demoPrompts(), 10);
+
+      const second = await prepareDemo(db);
+      assert.equal(second.token, undefined, 'the token was handed out once');
+      assert.deepEqual([second.workspaceId, second.importPending, second.resuming], [first.workspaceId, true, true]);
+      const resumed = await importDemo(db, second, { sharedDataDir: shared, logger });
+      assert.equal(resumed.imported?.created, 30);
+      assert.equal(await demoPrompts(), 40);
+
+      const third = await prepareDemo(db);
+      assert.deepEqual([third.token, third.importPending], [undefined, false]);
+      assert.deepEqual(await importDemo(db, third, { sharedDataDir: shared, logger }), {});
+
+      // A demo workspace made before its state was recorded (no row): finished again, creating nothing.
+      await db.instanceSetting.deleteMany({});
+      const legacy = await prepareDemo(db);
+      assert.deepEqual([legacy.token, legacy.importPending, legacy.resuming], [undefined, true, true]);
+      assert.equal((await importDemo(db, legacy, { sharedDataDir: shared, logger })).imported?.created, 0);
+      assert.equal((await prepareDemo(db)).importPending, false);
+    } finally {
+      await db.$disconnect();
+      await pool.end();
+    }
+  });
+
+  it('two starts preparing one fresh database at once make one workspace and hand out one token', async () => {
+    const other = await freshDatabase();
+    const pools = [createPool(other.url, { max: 2 }), createPool(other.url, { max: 2 })];
+    const dbs = pools.map((p) => createPrisma(p));
+    try {
+      const starts = await Promise.all(dbs.map((db) => prepareDemo(db)));
+      assert.equal(starts.filter((s) => s.token).length, 1);
+      assert.equal(new Set(starts.map((s) => s.workspaceId)).size, 1);
+    } finally {
+      for (const db of dbs) await db.$disconnect();
+      for (const p of pools) await p.end();
+      await other.drop();
     }
   });
 });

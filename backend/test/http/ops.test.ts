@@ -107,6 +107,86 @@ describe('operations endpoints', () => {
     });
   });
 
+  describe('documents never echo request headers', () => {
+    const hostile = ['evil.example', '127.0.0.1:4411"><script>alert(1)</script>'];
+
+    it('/openapi.json: servers[].url is relative ("/") whatever Host and X-Forwarded-* say', async () => {
+      for (const host of hostile) {
+        const res = await send(app, 'GET', '/openapi.json', {
+          headers: { host, 'x-forwarded-host': host, 'x-forwarded-proto': 'javascript' },
+        });
+        assert.equal(res.status, 200);
+        assert.deepEqual((res.json as { servers: unknown }).servers, [{ url: '/' }]);
+        for (const bit of ['evil.example', '<script>', '4411', 'javascript']) assert.ok(!res.text.includes(bit), `${bit} echoed`);
+      }
+    });
+
+    it('/docs and its init script are the same bytes whatever the Host', async () => {
+      for (const path of ['/docs', '/docs/init.js']) {
+        const plain = await send(app, 'GET', path);
+        for (const host of hostile) {
+          const res = await send(app, 'GET', path, { headers: { host, 'x-forwarded-host': host } });
+          assert.equal(res.status, 200, path);
+          assert.equal(res.text, plain.text, `${path} changed with Host: ${host}`);
+        }
+      }
+    });
+
+    it('with ROCQET_PUBLIC_URL set, servers[].url is that URL and nothing else', async () => {
+      const configured = await startTestApp({ ROCQET_PUBLIC_URL: 'https://prompts.example.com/rocqet/' });
+      try {
+        const res = await send(configured, 'GET', '/openapi.json', { headers: { host: hostile[1]! } });
+        assert.deepEqual((res.json as { servers: unknown }).servers, [{ url: 'https://prompts.example.com/rocqet' }]);
+        assert.ok(!res.text.includes('<script>'));
+      } finally {
+        await configured.close();
+      }
+    });
+  });
+
+  describe('OPTIONS', () => {
+    const sample = (path: string) => path.replace(/\{\w+\}/g, '00000000-0000-4000-8000-000000000000');
+
+    it('on every path of the contract → 204, no body, Allow listing exactly its methods (with HEAD and OPTIONS)', async () => {
+      const byPath = new Map<string, Set<string>>();
+      for (const def of Object.values(routes as Record<string, RouteDef>)) {
+        const methods = byPath.get(def.path) ?? new Set<string>();
+        methods.add(def.method);
+        if (def.method === 'GET') methods.add('HEAD');
+        byPath.set(def.path, methods.add('OPTIONS'));
+      }
+      for (const [path, methods] of byPath) {
+        for (const token of [undefined, ws.ownerToken]) {
+          const res = await send(app, 'OPTIONS', sample(path), token ? { token } : {});
+          assert.equal(res.status, 204, `OPTIONS ${path}: ${res.status} ${res.text.slice(0, 200)}`);
+          assert.equal(res.text, '');
+          assert.equal(res.headers.get('content-type'), null, `OPTIONS ${path} has a content type`);
+          assert.deepEqual(new Set(res.headers.get('allow')?.split(', ')), methods, path);
+        }
+      }
+    });
+
+    it('on the operational and documentation paths → 204 with Allow: GET, HEAD, OPTIONS', async () => {
+      for (const path of ['/healthz', '/readyz', '/metrics', '/openapi.json', '/docs', '/docs/init.js', '/docs/assets/swagger-ui.css']) {
+        const res = await send(app, 'OPTIONS', path);
+        assert.equal(res.status, 204, `OPTIONS ${path}: ${res.status} ${res.headers.get('content-type')}`);
+        assert.equal(res.headers.get('allow'), 'GET, HEAD, OPTIONS', path);
+      }
+    });
+
+    it('on an unknown path → 404 not_found problem+json, never text/plain', async () => {
+      for (const path of ['/nope', '/v1', '/v1/folders/a/b', '/docsx', '*']) {
+        await refused(app, () => send(app, 'OPTIONS', path === '*' ? '/%2A' : path, { token: ws.ownerToken }), 404, 'not_found');
+      }
+    });
+
+    it('a method no route has on an operational path is 405 with Allow, as on the contract paths', async () => {
+      const res = await send(app, 'PUT', '/healthz');
+      assertProblem(res, 405, 'method_not_allowed');
+      assert.equal(res.headers.get('allow'), 'GET');
+    });
+  });
+
   describe('/docs', () => {
     it('serves HTML that loads the Swagger UI bundle, and the bundle, its CSS and init script answer 200', async () => {
       const page = await send(app, 'GET', '/docs');

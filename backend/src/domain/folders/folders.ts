@@ -51,6 +51,17 @@ async function lockFolderTree(tx: Tx, workspaceId: string) {
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${'folders:' + workspaceId}, 0))`;
 }
 
+/**
+ * Finds a folder that something is being put into and holds it (FOR KEY SHARE) until the transaction ends: a delete
+ * of it waits for this transaction and then sees what was put there; a delete that came first leaves nothing to find.
+ * Either way the answer is the domain's own (trashed with the folder, or 404), never a foreign-key failure at insert.
+ */
+export async function holdFolder(tx: Tx, workspaceId: string, id: string): Promise<void> {
+  const rows = await tx.$queryRaw<{ id: string }[]>`
+    SELECT id FROM folder WHERE id = ${id}::uuid AND workspace_id = ${workspaceId}::uuid FOR KEY SHARE`;
+  if (!rows.length) notFound('folder');
+}
+
 async function requireParent(tx: Tx, workspaceId: string, parentId: string | null | undefined) {
   if (!parentId) return;
   if (!(await tx.folder.findFirst({ where: { id: parentId, workspaceId } }))) notFound('parent folder');
@@ -122,6 +133,9 @@ export async function deleteFolder(tx: Tx, actor: Actor, id: string, recursive: 
   const all = await listFolders(tx, actor.workspaceId);
   const folder = all.find((f) => f.id === id) ?? notFound('folder');
   const subtree = all.filter((f) => f.id === id || f.path.startsWith(folder.path + '/')).map((f) => f.id);
+  // Wait for transactions that hold a folder of the subtree (holdFolder) to finish, and keep new ones out: the
+  // prompts read below are then all the prompts there are.
+  await tx.$executeRaw`SELECT 1 FROM folder WHERE id = ANY(${subtree}::uuid[]) FOR UPDATE`;
   const livePrompts = await tx.prompt.findMany({
     where: { workspaceId: actor.workspaceId, folderId: { in: subtree }, deletedAt: null },
     select: { id: true },

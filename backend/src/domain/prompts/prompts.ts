@@ -5,6 +5,7 @@ import { recordAudit } from '../audit.js';
 import { fail, notFound } from '../errors.js';
 import { decodeCursor, paginate, TimeIdKey } from '../pagination.js';
 import { requireRole, requireWrite } from '../policy.js';
+import { holdFolder } from '../folders/folders.js';
 import { findPrompt, type PromptRow } from './resolve.js';
 import { slugify } from './slug.js';
 import { writeCommit, type CommitRow } from './store.js';
@@ -23,8 +24,8 @@ export interface CreatePromptInput {
   originId?: string | undefined;
 }
 
-async function requireFolder(tx: Tx | Db, workspaceId: string, folderId: string | null) {
-  if (folderId && !(await tx.folder.findFirst({ where: { id: folderId, workspaceId } }))) notFound('folder');
+async function requireFolder(tx: Tx, workspaceId: string, folderId: string | null) {
+  if (folderId) await holdFolder(tx, workspaceId, folderId);
 }
 
 async function slugTaken(tx: Tx | Db, workspaceId: string, folderId: string | null, slug: string, except?: string) {

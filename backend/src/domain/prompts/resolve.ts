@@ -55,7 +55,9 @@ export async function findPrompt(
   if (opts.lock) {
     // Row lock: commits, merges and metadata changes of one prompt run one at a time.
     await (db as Tx).$executeRaw`SELECT 1 FROM prompt WHERE id = ${prompt.id}::uuid FOR UPDATE`;
-    prompt = (await db.prompt.findUnique({ where: { id: prompt.id } })) ?? notFound('prompt');
+    // Read again under the lock with the same filter: a delete (or restore) that committed while this waited
+    // decides, so nothing is committed, tagged or branched on a prompt that is already in the trash.
+    prompt = (await db.prompt.findFirst({ where: { id: prompt.id, workspaceId, ...deletedFilter } })) ?? notFound('prompt');
   }
   return prompt;
 }

@@ -41,6 +41,9 @@ export interface CreateTokenInput {
  */
 export async function createToken(tx: Tx, actor: Actor, input: CreateTokenInput, now = new Date()) {
   const memberId = input.memberId ?? actor.membershipId;
+  // FOR SHARE: a removal or role change of this member waits for the token, then removes or trims it too; one that
+  // came first is what the checks below see.
+  await tx.$executeRaw`SELECT 1 FROM membership WHERE id = ${memberId}::uuid AND workspace_id = ${actor.workspaceId}::uuid FOR SHARE`;
   const member = await tx.membership.findFirst({ where: { id: memberId, workspaceId: actor.workspaceId } });
   if (!member) notFound('member');
   if (member.id !== actor.membershipId) requireMayActAs(actor, member, "creating another member's token");

@@ -58,19 +58,21 @@ export async function createWorkspace(tx: Tx, actor: Actor | null, ownerUserId: 
   return { workspace, membership, token, secret };
 }
 
+export type BootstrapInput = CreateWorkspaceInput & { owner: { email: string; name: string } };
+
 /** For the demo and tests: a workspace whose owner is found or created by email. */
-export async function bootstrapWorkspace(
-  db: Db,
-  input: CreateWorkspaceInput & { owner: { email: string; name: string } },
-) {
-  return db.$transaction(async (tx) => {
-    const user = await tx.user.upsert({
-      where: { email: input.owner.email.toLowerCase() },
-      create: { email: input.owner.email.toLowerCase(), name: input.owner.name },
-      update: {},
-    });
-    return { user, ...(await createWorkspace(tx, null, user.id, input)) };
+export async function bootstrapWorkspace(db: Db, input: BootstrapInput) {
+  return db.$transaction((tx) => bootstrapWorkspaceIn(tx, input));
+}
+
+/** bootstrapWorkspace inside the caller's transaction. */
+export async function bootstrapWorkspaceIn(tx: Tx, input: BootstrapInput) {
+  const user = await tx.user.upsert({
+    where: { email: input.owner.email.toLowerCase() },
+    create: { email: input.owner.email.toLowerCase(), name: input.owner.name },
+    update: {},
   });
+  return { user, ...(await createWorkspace(tx, null, user.id, input)) };
 }
 
 /** The member's workspaces; through a token someone else created for them, only that token's workspace. */
