@@ -1,9 +1,43 @@
+import { bufferAudits, flushAudits } from '../feed/append.js';
 import type { Db, Tx } from './prisma.js';
+
+type CommitListener = (workspaceIds: string[]) => void;
+const listeners = new WeakMap<Db, Set<CommitListener>>();
+
+/**
+ * Calls `listener` with the workspaces a transaction on `db` audited, once it has committed. The embedded database
+ * carries no NOTIFY between connections, so this is how a process's own commits reach its feed there (and sooner
+ * than NOTIFY on a real server). Per `db`, so two backends in one process still only meet through NOTIFY.
+ */
+export function onCommitted(db: Db, listener: CommitListener): () => void {
+  let set = listeners.get(db);
+  if (!set) listeners.set(db, (set = new Set()));
+  set.add(listener);
+  return () => set.delete(listener);
+}
 
 /**
  * One mutation, one transaction. Prisma's interactive transaction defaults (5 s) are too short for imports and
- * merges of long histories; the caller's work decides, not a timer.
+ * merges of long histories; the caller's work decides, not a timer. The audit entries the work records are
+ * appended last (feed order: see feed/append.ts).
  */
-export function inTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>, opts: { timeoutMs?: number } = {}): Promise<T> {
-  return db.$transaction(fn, { maxWait: 10_000, timeout: opts.timeoutMs ?? 60_000 });
+export async function inTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>, opts: { timeoutMs?: number } = {}): Promise<T> {
+  let audited: string[] = [];
+  const result = await db.$transaction(
+    async (tx) => {
+      bufferAudits(tx);
+      const value = await fn(tx);
+      audited = await flushAudits(tx);
+      return value;
+    },
+    { maxWait: 10_000, timeout: opts.timeoutMs ?? 60_000 },
+  );
+  for (const listener of audited.length ? (listeners.get(db) ?? []) : []) {
+    try {
+      listener(audited);
+    } catch {
+      // a wake-up is a hint; the change is committed whatever a listener does
+    }
+  }
+  return result;
 }

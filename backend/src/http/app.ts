@@ -6,6 +6,7 @@ import type { AppDeps } from './context.js';
 import { docsRoutes } from './docs.js';
 import { problemBody, sendProblem, type ProblemBody } from './problem.js';
 import { auditRoutes } from './routes/audit.js';
+import { eventRoutes } from './routes/events.js';
 import { folderRoutes } from './routes/folders.js';
 import { memberRoutes } from './routes/members.js';
 import { searchRoutes } from './routes/search.js';
@@ -78,6 +79,7 @@ export function createApp(deps: AppDeps): express.Express {
   tokenRoutes(api, deps);
   folderRoutes(api, deps);
   auditRoutes(api, deps);
+  eventRoutes(api, deps);
   searchRoutes(api, deps);
   promptRoutes(api, deps);
   importExportRoutes(api, deps);

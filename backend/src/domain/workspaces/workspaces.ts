@@ -1,6 +1,7 @@
 import { defaultPlan, planLimits, type Plan, type WorkspaceType } from '@rocqet/sdk';
 import type { Db, Tx } from '../../db/prisma.js';
 import { sqlRows, type Queryable } from '../../db/sql.js';
+import { inTransaction } from '../../db/transaction.js';
 import type { Actor } from '../actor.js';
 import { recordAudit } from '../audit.js';
 import { fail, notFound } from '../errors.js';
@@ -61,7 +62,7 @@ export async function bootstrapWorkspace(
   db: Db,
   input: CreateWorkspaceInput & { owner: { email: string; name: string } },
 ) {
-  return db.$transaction(async (tx) => {
+  return inTransaction(db, async (tx) => {
     const user = await tx.user.upsert({
       where: { email: input.owner.email.toLowerCase() },
       create: { email: input.owner.email.toLowerCase(), name: input.owner.name },
