@@ -51,7 +51,8 @@ export function createSseParser(handlers: SseHandlers): { push(chunk: string): v
 
   return {
     push(chunk: string) {
-      if (first && chunk.length) {
+      if (chunk === '') return;
+      if (first) {
         if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1);
         first = false;
       }
