@@ -28,13 +28,19 @@ interface EntryRow {
   requestId: string | null;
   changes: Record<string, unknown>;
   createdAt: Date;
+  promptSlug: string | null;
+  promptFolderId: string | null;
 }
 
 const ENTRIES_QUERY = `
   SELECT a.id::text AS id, a.action, a.resource_type AS "resourceType", a.resource_id AS "resourceId",
          a.actor_user_id AS "actorUserId", a.actor_token_id AS "actorTokenId", u.email, a.ip, a.user_agent AS "userAgent",
-         a.request_id AS "requestId", a.changes, a.created_at AS "createdAt"
-    FROM audit_entry a LEFT JOIN app_user u ON u.id = a.actor_user_id
+         a.request_id AS "requestId", a.changes, a.created_at AS "createdAt",
+         p.slug AS "promptSlug", p.folder_id::text AS "promptFolderId"
+    FROM audit_entry a
+    LEFT JOIN app_user u ON u.id = a.actor_user_id
+    LEFT JOIN prompt p ON a.resource_type = 'prompt' AND p.workspace_id = a.workspace_id
+                      AND p.id = CASE WHEN a.resource_id ~ '^[0-9a-f-]{36}$' THEN a.resource_id::uuid END
    WHERE a.workspace_id = $1::uuid AND a.id > $2::bigint
    ORDER BY a.id
    LIMIT $3`;
@@ -50,28 +56,16 @@ export interface FeedBatch {
 }
 
 export async function readEntries(pool: pg.Pool, workspaceId: string, cursor: bigint, limit: number): Promise<FeedBatch> {
-  const rows = (await pool.query<EntryRow>(ENTRIES_QUERY, [workspaceId, cursor.toString(), limit])).rows;
-  if (rows.length === 0) return { entries: [], folders: new Map() };
-  const promptIds = [...new Set(rows.filter((r) => r.resourceType === 'prompt').map((r) => r.resourceId))];
-  const [prompts, folders] = await Promise.all([
-    promptIds.length
-      ? pool.query<{ id: string; slug: string; folderId: string | null }>(
-          `SELECT id::text, slug, folder_id::text AS "folderId" FROM prompt WHERE workspace_id = $1::uuid AND id = ANY($2::uuid[])`,
-          [workspaceId, promptIds],
-        )
-      : { rows: [] },
+  // One round trip: the folders (for paths and subtrees) are read beside the entries, not after them.
+  const [{ rows }, folders] = await Promise.all([
+    pool.query<EntryRow>(ENTRIES_QUERY, [workspaceId, cursor.toString(), limit]),
     listFolders(pool, workspaceId),
   ]);
-  const promptById = new Map(prompts.rows.map((p) => [p.id, p]));
   const folderById = new Map(folders.map((f) => [f.id, f]));
-  return { entries: rows.map((r) => entryOf(r, promptById, folderById)), folders: folderById };
+  return { entries: rows.map((r) => entryOf(r, folderById)), folders: folderById };
 }
 
-function entryOf(
-  r: EntryRow,
-  prompts: Map<string, { id: string; slug: string; folderId: string | null }>,
-  folders: Map<string, FolderWithPath>,
-): FeedEntry {
+function entryOf(r: EntryRow, folders: Map<string, FolderWithPath>): FeedEntry {
   const changes = r.changes;
   const before = record(changes.before);
   const after = record(changes.after);
@@ -79,7 +73,7 @@ function entryOf(
   const folderPaths: string[] = [];
   let subject: FeedSubject;
   if (r.resourceType === 'prompt') {
-    const prompt = prompts.get(r.resourceId);
+    const prompt = r.promptSlug === null ? undefined : { slug: r.promptSlug, folderId: r.promptFolderId };
     const folderId = prompt?.folderId ?? null;
     for (const id of [folderId, before.folderId, after.folderId]) if (typeof id === 'string') folderIds.add(id);
     subject = {
@@ -98,9 +92,10 @@ function entryOf(
   } else {
     subject = { promptId: null, path: null, folderId: null, branch: null, tag: null };
   }
+  const { promptSlug: _slug, promptFolderId: _folder, ...audit } = r;
   return {
     id: BigInt(r.id),
-    event: { ...presentAudit({ ...r, id: BigInt(r.id) }), subject },
+    event: { ...presentAudit({ ...audit, id: BigInt(r.id) }), subject },
     folderIds: [...folderIds],
     folderPaths,
   };
