@@ -26,10 +26,21 @@ describe('configuration from the environment', () => {
     [{ ROCQET_EMBEDDER: 'bogus' }, /^ROCQET_EMBEDDER must be local, openai or off, got "bogus"$/],
     [{ ROCQET_EMBEDDER_WORKERS: 'two' }, /^ROCQET_EMBEDDER_WORKERS must be a whole number/],
     [{ ROCQET_EMBEDDER_WORKERS: '0' }, /^ROCQET_EMBEDDER_WORKERS must be at least 1$/],
+    [{ ROCQET_FEED_REPLAY: 'a week' }, /^ROCQET_FEED_REPLAY must be a duration such as 90s, 30m, 12h or 7d, got "a week"$/],
+    [{ ROCQET_FEED_REPLAY: '0d' }, /^ROCQET_FEED_REPLAY must be a duration/],
+    [{ ROCQET_FEED_HEARTBEAT_MS: '1.5s' }, /^ROCQET_FEED_HEARTBEAT_MS must be a duration/],
+    [{ ROCQET_FEED_MAX_PER_TOKEN: 'many' }, /^ROCQET_FEED_MAX_PER_TOKEN must be a whole number/],
   ];
   for (const [env, message] of refusals) {
     it(`refuses ${JSON.stringify(env)}`, () => assert.throws(() => loadConfig(env), (err: Error) => message.test(err.message)));
   }
+
+  it('the feed: a 7-day replay window, 15 s heartbeats, 10 streams per token; durations with units', () => {
+    assert.deepEqual(loadConfig({}).feed, { replayMs: 7 * 86_400_000, heartbeatMs: 15_000, maxPerToken: 10 });
+    const c = loadConfig({ ROCQET_FEED_REPLAY: '12h', ROCQET_FEED_HEARTBEAT_MS: '250', ROCQET_FEED_MAX_PER_TOKEN: '2' });
+    assert.deepEqual(c.feed, { replayMs: 12 * 3_600_000, heartbeatMs: 250, maxPerToken: 2 });
+    assert.equal(loadConfig({ ROCQET_FEED_REPLAY: '90s' }).feed.replayMs, 90_000);
+  });
 
   it('ROCQET_EMBEDDER: any case, and "none" for off', () => {
     for (const v of ['LOCAL', 'OpenAI', 'off', 'none']) assert.doesNotThrow(() => loadConfig({ ROCQET_EMBEDDER: v }));
