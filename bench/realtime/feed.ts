@@ -41,6 +41,8 @@ export interface FeedDetails {
   feed_max_ms: number;
   commit_p50_ms: number;
   commit_p99_ms: number;
+  feed_after_commit_answer_p50_ms: number;
+  feed_after_commit_answer_p99_ms: number;
   baseline_notify_roundtrip_p99_ms: number;
 }
 
@@ -70,7 +72,9 @@ export async function measureFeed(opts: FeedOptions = {}): Promise<FeedResult & 
     const prompt = await writer.createPrompt({ body: { title: 'Feed bench', slug: 'feed-bench', content: 'v0' } });
 
     const sentAt = new Map<number, number>();
+    const answeredAt = new Map<number, number>();
     const latencies: number[] = [];
+    const arrivals: { seq: number; at: number }[] = [];
     let received = 0;
     const reader = createClient({ baseUrl: readerSide.url, token: ws.secret });
     // All on one token (its stream limit raised to fit): the limit is not what is measured.
@@ -80,8 +84,10 @@ export async function measureFeed(opts: FeedOptions = {}): Promise<FeedResult & 
         onEvent: (e) => {
           const seq = (e.changes.after as { seq?: number } | undefined)?.seq;
           const at = seq === undefined ? undefined : sentAt.get(seq);
-          if (at === undefined) return;
-          latencies.push(performance.now() - at);
+          if (at === undefined || seq === undefined) return;
+          const now = performance.now();
+          latencies.push(now - at);
+          arrivals.push({ seq, at: now });
           received++;
         },
       });
@@ -95,12 +101,15 @@ export async function measureFeed(opts: FeedOptions = {}): Promise<FeedResult & 
       const t0 = performance.now();
       sentAt.set(i + 1, t0); // the first commit of a new prompt is seq 1
       parent = (await writer.commit({ params: { prompt: prompt.id }, body: { content: `v${i}`, message: `m${i}`, parent } })).id;
+      answeredAt.set(i + 1, performance.now());
       commitMs.push(performance.now() - t0);
       await sleep(gapMs);
     }
     await waitFor(() => received >= commits * subscribers, 10_000, 'every event').catch(() => {});
     const feed = quantiles(latencies);
     const commit = quantiles(commitMs);
+    // What the feed adds once the commit has answered (0 when the event beat the HTTP answer).
+    const after = quantiles(arrivals.map((a) => Math.max(0, a.at - (answeredAt.get(a.seq) ?? a.at))));
     const notify = await notifyRoundTrips(database.url, opts.notifies ?? 500);
     return {
       feed_p50_ms: feed.p50,
@@ -109,6 +118,8 @@ export async function measureFeed(opts: FeedOptions = {}): Promise<FeedResult & 
       // The commit's own HTTP round trip, which the feed latency includes (it starts when the commit is sent).
       commit_p50_ms: commit.p50,
       commit_p99_ms: commit.p99,
+      feed_after_commit_answer_p50_ms: after.p50,
+      feed_after_commit_answer_p99_ms: after.p99,
       baseline_notify_roundtrip_p50_ms: notify.p50,
       baseline_notify_roundtrip_p99_ms: notify.p99,
       subscribers,
