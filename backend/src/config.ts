@@ -23,6 +23,27 @@ export interface Config {
   rateLimit: { limit: number; windowMs: number };
   /** Check every response against the contract (on in tests; a mismatch is a bug, answered as 500). */
   validateResponses: boolean;
+  feed: FeedConfig;
+}
+
+export interface FeedConfig {
+  /** How far back `Last-Event-ID` can resume (ROCQET_FEED_REPLAY, default 7d); older cursors get 410. */
+  replayMs: number;
+  /** Comment lines keep idle streams open through proxies and let clients notice a dead one (ROCQET_FEED_HEARTBEAT_MS). */
+  heartbeatMs: number;
+  /** Open streams per token (ROCQET_FEED_MAX_PER_TOKEN). */
+  maxPerToken: number;
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `90s`, `30m`, `12h`, `7d`, or plain milliseconds. */
+function duration(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const m = /^(\d+)(ms|s|m|h|d)?$/.exec(raw.trim());
+  if (!m || Number(m[1]) === 0) throw new Error(`${name} must be a duration such as 90s, 30m, 12h or 7d, got "${raw}"`);
+  return Number(m[1]) * DURATION_UNITS[m[2] ?? 'ms']!;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -90,5 +111,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     poolSize: int(env, 'DATABASE_POOL_SIZE', 10),
     rateLimit: { limit: int(env, 'RATE_LIMIT', 600), windowMs: int(env, 'RATE_LIMIT_WINDOW_MS', 60_000) },
     validateResponses: env.ROCQET_VALIDATE_RESPONSES === '1',
+    feed: {
+      replayMs: duration(env, 'ROCQET_FEED_REPLAY', 7 * 86_400_000),
+      heartbeatMs: duration(env, 'ROCQET_FEED_HEARTBEAT_MS', 15_000),
+      maxPerToken: int(env, 'ROCQET_FEED_MAX_PER_TOKEN', 10),
+    },
   };
 }

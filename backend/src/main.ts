@@ -61,7 +61,7 @@ async function main() {
       databaseUrl,
       // PGlite runs one statement at a time: a large pool only queues inside it.
       poolSize: embedded ? Math.min(config.poolSize, 4) : config.poolSize,
-    }, logger);
+    }, logger, { feedListen: !embedded });
   } catch (err) {
     // Close the embedded database properly (it checkpoints and releases its lock) before reporting.
     await embedded?.stop().catch(() => {});
@@ -93,6 +93,7 @@ async function main() {
   out('');
   out(`Rocqet is running at ${url}  (database: ${embedded ? 'embedded, ' + path.join(config.dataDir, 'db') : 'DATABASE_URL'})`);
   out(`API docs:  ${url}/docs   (OpenAPI: ${url}/openapi.json)`);
+  out(`Change feed: ${url}/v1/events   (Server-Sent Events: curl -N -H "Authorization: Bearer $ROCQET_TOKEN" ${url}/v1/events)`);
   if (demo.imported) {
     out(`Demo workspace "${DEMO_SLUG}": imported ${demo.imported.created} prompts (${demo.imported.skipped} skipped, ${demo.imported.renamed} renamed duplicate titles).`);
   }

@@ -15,6 +15,9 @@ import { createMetrics } from './http/metrics.js';
 import { Redis } from 'ioredis';
 import { createMemoryRateLimiter, createRedisRateLimiter } from './http/rateLimit.js';
 import { UsageCounter } from './domain/prompts/usage.js';
+import { onCommitted } from './db/transaction.js';
+import { FeedHub } from './feed/hub.js';
+import { listenForFeed } from './feed/listener.js';
 
 export const version = (
   JSON.parse(readFileSync(path.join(repoRoot, 'backend', 'package.json'), 'utf8')) as { version: string }
@@ -25,6 +28,7 @@ export interface Backend {
   db: Db;
   search: SearchService;
   pool: pg.Pool;
+  feed: FeedHub;
   logger: Logger;
   close(): Promise<void>;
 }
@@ -36,6 +40,11 @@ export interface Backend {
 export interface BackendOptions {
   /** Replaces the search service made from the environment (tests plug in their own embedder). */
   search?: (db: Db) => SearchService;
+  /**
+   * LISTEN for other processes' commits (default true). The embedded database carries no NOTIFY between
+   * connections, so main.ts turns it off there: its single process hears its own commits in-process.
+   */
+  feedListen?: boolean;
 }
 
 export async function startBackend(
@@ -65,6 +74,11 @@ export async function startBackend(
   const usage = new UsageCounter(db).start();
   // Search: the embedder (ROCQET_EMBEDDER) and the worker that embeds prompts after their commits.
   const search = options.search ? options.search(db) : createSearchService({ db, logger: log });
+  // The change feed: this process's own commits wake it at once, other processes' through NOTIFY.
+  const feed = new FeedHub(pool, log, (n) => metrics.feedEvents.inc(n));
+  const stopLocalWake = onCommitted(db, (workspaces) => workspaces.forEach((ws) => feed.wake(ws)));
+  const listener = options.feedListen === false ? undefined : listenForFeed(config.databaseUrl, feed, log);
+  await listener?.ready;
   const app = createApp({
     db,
     pool,
@@ -80,6 +94,7 @@ export async function startBackend(
     version,
     usage,
     search,
+    feed,
   });
   let server: Server;
   try {
@@ -88,6 +103,9 @@ export async function startBackend(
       const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
     });
   } catch (err) {
+    feed.close();
+    stopLocalWake();
+    await listener?.close();
     await usage.stop().catch(() => {});
     await search.close().catch(() => {});
     redis?.disconnect();
@@ -116,9 +134,14 @@ export async function startBackend(
     db,
     search,
     pool,
+    feed,
     logger: log,
     close() {
       closing ??= (async () => {
+        // Open feed streams would hold the server open forever: end them first (their clients resume elsewhere).
+        feed.close();
+        stopLocalWake();
+        await listener?.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();

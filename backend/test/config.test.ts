@@ -31,6 +31,10 @@ describe('configuration from the environment', () => {
     [{ ROCQET_PUBLIC_URL: 'https://rocqet.example.com/?x=1' }, /^ROCQET_PUBLIC_URL must not carry a query, a fragment or credentials/],
     [{ ROCQET_PUBLIC_URL: 'https://u:p@rocqet.example.com' }, /^ROCQET_PUBLIC_URL must not carry a query, a fragment or credentials/],
     [{ ROCQET_PUBLIC_URL: 'https://rocqet.example.com/#top' }, /^ROCQET_PUBLIC_URL must not carry a query, a fragment or credentials/],
+    [{ ROCQET_FEED_REPLAY: 'a week' }, /^ROCQET_FEED_REPLAY must be a duration such as 90s, 30m, 12h or 7d, got "a week"$/],
+    [{ ROCQET_FEED_REPLAY: '0d' }, /^ROCQET_FEED_REPLAY must be a duration/],
+    [{ ROCQET_FEED_HEARTBEAT_MS: '1.5s' }, /^ROCQET_FEED_HEARTBEAT_MS must be a duration/],
+    [{ ROCQET_FEED_MAX_PER_TOKEN: 'many' }, /^ROCQET_FEED_MAX_PER_TOKEN must be a whole number/],
   ];
   for (const [env, message] of refusals) {
     it(`refuses ${JSON.stringify(env)}`, () => assert.throws(() => loadConfig(env), (err: Error) => message.test(err.message)));
@@ -41,6 +45,13 @@ describe('configuration from the environment', () => {
     assert.equal(loadConfig({ ROCQET_PUBLIC_URL: '' }).publicUrl, undefined);
     assert.equal(loadConfig({ ROCQET_PUBLIC_URL: 'https://rocqet.example.com/' }).publicUrl, 'https://rocqet.example.com');
     assert.equal(loadConfig({ ROCQET_PUBLIC_URL: 'http://10.0.0.5:4300/api/' }).publicUrl, 'http://10.0.0.5:4300/api');
+  });
+
+  it('the feed: a 7-day replay window, 15 s heartbeats, 10 streams per token; durations with units', () => {
+    assert.deepEqual(loadConfig({}).feed, { replayMs: 7 * 86_400_000, heartbeatMs: 15_000, maxPerToken: 10 });
+    const c = loadConfig({ ROCQET_FEED_REPLAY: '12h', ROCQET_FEED_HEARTBEAT_MS: '250', ROCQET_FEED_MAX_PER_TOKEN: '2' });
+    assert.deepEqual(c.feed, { replayMs: 12 * 3_600_000, heartbeatMs: 250, maxPerToken: 2 });
+    assert.equal(loadConfig({ ROCQET_FEED_REPLAY: '90s' }).feed.replayMs, 90_000);
   });
 
   it('ROCQET_EMBEDDER: any case, and "none" for off', () => {

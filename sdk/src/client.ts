@@ -1,7 +1,7 @@
 import { routes, type RouteDef, type RouteId, type RouteInput, type RouteOutput, type Routes } from './contract/index.js';
-import { Problem } from './contract/common.js';
-import { RocqetError } from './errors.js';
-import { isProblemCode } from './problems.js';
+import { streamingRouteIds, type StreamingRouteId } from './contract/events.js';
+import { problemError, RocqetError } from './errors.js';
+import { subscribeEvents, type SubscribeOptions, type Subscription } from './feed/subscribe.js';
 
 export interface ClientOptions {
   baseUrl: string;
@@ -21,11 +21,16 @@ export interface RawResponse<T> {
 
 type Args<D> = object extends RouteInput<D> ? [input?: RouteInput<D>] : [input: RouteInput<D>];
 
+/** Routes called as request and response (the feed streams, and has `events.subscribe` instead). */
+export type CallableRouteId = Exclude<RouteId, StreamingRouteId>;
+
 export type Client = {
-  [K in RouteId]: (...args: Args<Routes[K]>) => Promise<RouteOutput<Routes[K]>>;
+  [K in CallableRouteId]: (...args: Args<Routes[K]>) => Promise<RouteOutput<Routes[K]>>;
 } & {
   /** The same call, with status and headers (ETag, RateLimit-*) kept. */
-  raw<K extends RouteId>(id: K, ...args: Args<Routes[K]>): Promise<RawResponse<RouteOutput<Routes[K]>>>;
+  raw<K extends CallableRouteId>(id: K, ...args: Args<Routes[K]>): Promise<RawResponse<RouteOutput<Routes[K]>>>;
+  /** The change feed (`GET /v1/events`), followed across disconnects. */
+  events: { subscribe(options: SubscribeOptions): Subscription };
   readonly baseUrl: string;
 };
 
@@ -57,7 +62,7 @@ export function createClient(options: ClientOptions): Client {
       throw new RocqetError('network_error', 0, `cannot reach ${baseUrl}: ${(err as Error).message}`);
     }
     if (res.status === 304) return { status: 304, headers: res.headers, data: undefined };
-    if (!res.ok) throw await toError(res);
+    if (!res.ok) throw await problemError(res);
     if (res.status === 204) return { status: 204, headers: res.headers, data: undefined };
     const type = res.headers.get('content-type') ?? '';
     const data = type.includes('json') ? await res.json() : await res.text();
@@ -67,8 +72,13 @@ export function createClient(options: ClientOptions): Client {
   const client: Record<string, unknown> = {
     baseUrl,
     raw: (id: RouteId, input?: Record<string, unknown>) => call(routes[id] as RouteDef, input),
+    events: {
+      subscribe: (opts: SubscribeOptions) =>
+        subscribeEvents({ baseUrl, token: options.token, fetch: doFetch, userAgent: options.userAgent }, opts),
+    },
   };
   for (const [id, def] of Object.entries(routes)) {
+    if ((streamingRouteIds as readonly string[]).includes(id)) continue;
     client[id] = async (input?: Record<string, unknown>) => (await call(def as RouteDef, input)).data;
   }
   return client as Client;
@@ -87,17 +97,4 @@ function appendQuery(url: URL, query: Record<string, unknown> = {}): void {
     if (value === undefined || value === null) continue;
     for (const v of Array.isArray(value) ? value : [value]) url.searchParams.append(key, String(v));
   }
-}
-
-async function toError(res: Response): Promise<RocqetError> {
-  const text = await res.text();
-  try {
-    const problem = Problem.parse(JSON.parse(text));
-    if (isProblemCode(problem.code)) {
-      return new RocqetError(problem.code, res.status, problem.detail ?? problem.title, problem);
-    }
-  } catch {
-    // not a problem document: fall through
-  }
-  return new RocqetError('unexpected_response', res.status, `HTTP ${res.status}: ${text.slice(0, 200)}`);
 }

@@ -4,3 +4,6 @@ export * from './errors.js';
 export * from './client.js';
 export * from './openapi.js';
 export * from './template/index.js';
+export * from './feed/sse.js';
+export * from './feed/subscribe.js';
+export * from './feed/cache.js';

@@ -26,6 +26,7 @@ export const problemCodes = {
   tag_immutable: { status: 409, title: 'Tags cannot be moved' },
   default_branch: { status: 409, title: 'The default branch cannot be deleted' },
   precondition_failed: { status: 412, title: 'The resource changed since you read it' },
+  feed_cursor_expired: { status: 410, title: 'The feed no longer holds events after that id' },
   payload_too_large: { status: 413, title: 'The request body is too large' },
   unsupported_media_type: { status: 415, title: 'The request body must be JSON' },
   no_changes: { status: 422, title: 'The commit changes nothing' },

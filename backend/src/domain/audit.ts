@@ -1,4 +1,5 @@
 import type { Tx } from '../db/prisma.js';
+import { appendAudit } from '../feed/append.js';
 import type { Actor } from './actor.js';
 
 export interface AuditRecord {
@@ -13,22 +14,21 @@ export interface AuditRecord {
 
 /**
  * Appends the audit entry inside the mutation's own transaction: if this insert fails, the change rolls back with it.
+ * Inside `inTransaction` the insert is deferred to just before COMMIT (feed/append.ts says why: feed order).
  */
 export async function recordAudit(tx: Tx, actor: Actor | null, entry: AuditRecord): Promise<void> {
-  await tx.auditEntry.create({
-    data: {
-      workspaceId: entry.workspaceId ?? actor?.workspaceId ?? fail(),
-      actorUserId: actor?.userId ?? null,
-      actorTokenId: actor?.tokenId ?? null,
-      actorMintedById: actor?.mintedByUserId ?? null,
-      ip: actor?.ip ?? null,
-      userAgent: actor?.userAgent?.slice(0, 512) ?? null,
-      requestId: actor?.requestId ?? null,
-      action: entry.action,
-      resourceType: entry.resourceType,
-      resourceId: entry.resourceId,
-      changes: toJson(entry.changes ?? {}),
-    },
+  await appendAudit(tx, {
+    workspaceId: entry.workspaceId ?? actor?.workspaceId ?? fail(),
+    actorUserId: actor?.userId ?? null,
+    actorTokenId: actor?.tokenId ?? null,
+    actorMintedById: actor?.mintedByUserId ?? null,
+    ip: actor?.ip ?? null,
+    userAgent: actor?.userAgent?.slice(0, 512) ?? null,
+    requestId: actor?.requestId ?? null,
+    action: entry.action,
+    resourceType: entry.resourceType,
+    resourceId: entry.resourceId,
+    changes: toJson(entry.changes ?? {}),
   });
 }
 

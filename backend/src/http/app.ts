@@ -9,6 +9,7 @@ import { problemFromDatabaseError } from './dbErrors.js';
 import { docsRoutes, docsServed } from './docs.js';
 import { problemBody, sendProblem, type ProblemBody } from './problem.js';
 import { auditRoutes } from './routes/audit.js';
+import { eventRoutes } from './routes/events.js';
 import { folderRoutes } from './routes/folders.js';
 import { memberRoutes } from './routes/members.js';
 import { searchRoutes } from './routes/search.js';
@@ -85,6 +86,7 @@ export function createApp(deps: AppDeps): express.Express {
   tokenRoutes(api, deps);
   folderRoutes(api, deps);
   auditRoutes(api, deps);
+  eventRoutes(api, deps);
   searchRoutes(api, deps);
   promptRoutes(api, deps);
   importExportRoutes(api, deps);

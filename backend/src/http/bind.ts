@@ -114,6 +114,8 @@ export function bind<D extends RouteDef>(router: Router, deps: AppDeps, def: D, 
       body: parse(def.body, req.body, 'body'),
     } as RouteParsed<D>;
     const result = await handler({ actor, input, req, res });
+    // A streaming handler (the change feed) has answered and owns the response from here on.
+    if (res.headersSent) return;
     if (def.status === 204) {
       res.status(204).end();
       return;

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Db } from '../db/prisma.js';
 import type { UsageCounter } from '../domain/prompts/usage.js';
+import type { FeedHub } from '../feed/hub.js';
 import type { SearchService } from '../search/service.js';
 import type { Metrics } from './metrics.js';
 import type { RateLimiter } from './rateLimit.js';
@@ -18,4 +19,5 @@ export interface AppDeps {
   version: string;
   usage: UsageCounter;
   search: SearchService;
+  feed: FeedHub;
 }

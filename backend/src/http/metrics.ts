@@ -4,6 +4,8 @@ export interface Metrics {
   registry: client.Registry;
   httpDuration: client.Histogram<'method' | 'route' | 'status'>;
   dbDuration: client.Histogram;
+  feedSubscribers: client.Gauge;
+  feedEvents: client.Counter;
 }
 
 export function createMetrics(): Metrics {
@@ -22,5 +24,15 @@ export function createMetrics(): Metrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [registry],
   });
-  return { registry, httpDuration, dbDuration };
+  const feedSubscribers = new client.Gauge({
+    name: 'rocqet_feed_subscribers',
+    help: 'Open change feed (SSE) streams in this process',
+    registers: [registry],
+  });
+  const feedEvents = new client.Counter({
+    name: 'rocqet_feed_events_delivered_total',
+    help: 'Change feed events written to subscribers',
+    registers: [registry],
+  });
+  return { registry, httpDuration, dbDuration, feedSubscribers, feedEvents };
 }

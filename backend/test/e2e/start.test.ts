@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createClient } from '@rocqet/sdk';
+import { createClient, type FeedEvent } from '@rocqet/sdk';
 import { pino } from 'pino';
 import { createPool } from '../../src/db/pool.js';
 import { createPrisma } from '../../src/db/prisma.js';
@@ -99,10 +99,18 @@ describe('npm start on the embedded database', function () {
       assert.ok(first.token, `the first start prints an admin token:\n${first.output()}`);
       token = first.token;
       assert.match(first.output(), /imported 40 prompts/);
+      assert.match(first.output(), new RegExp(`Change feed: ${first.url}/v1/events`));
       const client = createClient({ baseUrl: first.url, token });
       const page = await client.listPrompts({ query: { limit: 200 } });
       assert.equal(page.items.length, 40);
+      // PGlite carries no NOTIFY between connections: the feed hears this process's commits in-process.
+      const heard: FeedEvent[] = [];
+      const feed = client.events.subscribe({ onEvent: (e) => heard.push(e) });
+      for (let i = 0; i < 500 && feed.state !== 'open'; i++) await new Promise((r) => setTimeout(r, 20));
       const created = await client.createPrompt({ body: { title: 'Kept across restarts', content: 'Hello {{name}}' } });
+      for (let i = 0; i < 500 && heard.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      feed.close();
+      assert.deepEqual(heard.map((e) => [e.action, e.subject.promptId]), [['prompt.create', created.id]]);
 
       await assert.rejects(start(env), (err: Error & { output?: string }) => {
         assert.match(err.output ?? '', /already running on this data directory/);

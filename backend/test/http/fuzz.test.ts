@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { routes, type RouteDef, type RouteId } from '@rocqet/sdk';
 import fc from 'fast-check';
 import { startTestApp, type TestApp, type TestWorkspace } from '../support/app.js';
-import { addMemberWithToken, assertIsProblem, ownerToken, type Answer } from '../support/api.js';
+import { addMemberWithToken, assertIsProblem, bodyText, ownerToken, type Answer } from '../support/api.js';
 import { fingerprintDb } from '../support/snapshot.js';
 
 /**
@@ -183,7 +183,7 @@ describe('fuzz: every route against bad input', function () {
     if (r.contentType !== undefined && r.body !== undefined) h['content-type'] = r.contentType;
     const url = `${app.url}${r.path}${r.query ? `?${r.query}` : ''}`;
     const res = await fetch(url, { method: def.method, headers: h, body: r.body });
-    const body = await res.text();
+    const body = await bodyText(res, 50);
     let json: unknown;
     if ((res.headers.get('content-type') ?? '').includes('json') && body !== '') {
       try {

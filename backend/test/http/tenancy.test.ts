@@ -119,6 +119,8 @@ const crossReferences: { route: RouteId; what: string; input: (ref: string, A: W
   { route: 'commit', what: 'mergeParent = B’s commit, on A’s prompt', input: (r, A) => ({ params: { prompt: A.promptId }, body: { content: 'new text', message: 'm', parent: A.commitId, mergeParent: r } }), b: (B) => B.commitId },
   { route: 'search', what: 'folder = B’s folder', input: (r) => ({ query: { q: 'prompt', mode: 'fulltext', folder: r } }), b: (B) => B.folderId },
   { route: 'search', what: 'author = B’s owner', input: (r) => ({ query: { q: 'prompt', mode: 'fulltext', author: r } }), b: (B) => B.ws.ownerUserId },
+  { route: 'streamEvents', what: 'prompt = B’s prompt', input: (r) => ({ query: { prompt: r } }), b: (B) => B.promptId },
+  { route: 'streamEvents', what: 'folder = B’s folder', input: (r) => ({ query: { folder: r } }), b: (B) => B.folderId },
   { route: 'exportPromptFile', what: 'ref = B’s commit, on A’s prompt', input: (r, A) => ({ params: { prompt: A.promptId }, query: { ref: r } }), b: (B) => B.commitId },
 ];
 

@@ -30,6 +30,27 @@ export interface SendOptions {
   body?: string | Uint8Array;
   contentType?: string;
   headers?: Record<string, string>;
+  /** An event stream (the change feed) never ends: its body is what arrived within this window (default 300 ms). */
+  streamMs?: number;
+}
+
+/** The body as text; an endless `text/event-stream` is read for `streamMs` and then cut. */
+export async function bodyText(res: Response, streamMs = 300): Promise<string> {
+  if (!(res.headers.get('content-type') ?? '').startsWith('text/event-stream') || !res.body) return res.text();
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  const cut = setTimeout(() => void reader.cancel(), streamMs);
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+  } finally {
+    clearTimeout(cut);
+  }
+  return text;
 }
 
 /** A raw HTTP call, for inputs the typed client cannot produce (malformed JSON, wrong content types, …). */
@@ -47,7 +68,7 @@ export async function send(base: string | { url: string }, method: string, path:
   if (opts.contentType !== undefined) headers['content-type'] = opts.contentType;
   Object.assign(headers, opts.headers);
   const res = await fetch(url, { method, headers, body });
-  const text = await res.text();
+  const text = await bodyText(res, opts.streamMs);
   let json: unknown;
   if ((res.headers.get('content-type') ?? '').includes('json') && text !== '') {
     json = JSON.parse(text);

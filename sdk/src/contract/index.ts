@@ -1,4 +1,5 @@
 import { auditRoutes } from './audit.js';
+import { eventRoutes } from './events.js';
 import { folderRoutes } from './folders.js';
 import { memberRoutes } from './members.js';
 import { promptRoutes } from './prompts.js';
@@ -15,6 +16,7 @@ export const routes = {
   ...auditRoutes,
   ...promptRoutes,
   ...searchRoutes,
+  ...eventRoutes,
 };
 export type Routes = typeof routes;
 export type RouteId = keyof Routes;
@@ -26,5 +28,6 @@ export * from './members.js';
 export * from './tokens.js';
 export * from './folders.js';
 export * from './audit.js';
+export * from './events.js';
 export * from './prompts.js';
 export * from './search.js';

@@ -28,7 +28,7 @@ export interface RouteDef<
   response?: R;
   status: 200 | 201 | 204;
   /** Request headers the endpoint honours (documented, passed through by the client). */
-  headers?: readonly ('If-Match' | 'If-None-Match')[];
+  headers?: readonly ('If-Match' | 'If-None-Match' | 'Last-Event-ID')[];
   /** The problem codes this endpoint may answer besides the ones every authenticated endpoint can. */
   problems?: readonly ProblemCode[];
   /** The body is not JSON (for example a `.prompt.md` export). */

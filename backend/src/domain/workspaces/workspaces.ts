@@ -1,6 +1,7 @@
 import { defaultPlan, planLimits, type Plan, type WorkspaceType } from '@rocqet/sdk';
 import type { Db, Tx } from '../../db/prisma.js';
 import { sqlRows, type Queryable } from '../../db/sql.js';
+import { inTransaction } from '../../db/transaction.js';
 import type { Actor } from '../actor.js';
 import { recordAudit } from '../audit.js';
 import { fail, notFound } from '../errors.js';
@@ -62,7 +63,7 @@ export type BootstrapInput = CreateWorkspaceInput & { owner: { email: string; na
 
 /** For the demo and tests: a workspace whose owner is found or created by email. */
 export async function bootstrapWorkspace(db: Db, input: BootstrapInput) {
-  return db.$transaction((tx) => bootstrapWorkspaceIn(tx, input));
+  return inTransaction(db, (tx) => bootstrapWorkspaceIn(tx, input));
 }
 
 /** bootstrapWorkspace inside the caller's transaction. */
