@@ -12,6 +12,7 @@ import { createApp } from './http/app.js';
 import { problemBody } from './http/problem.js';
 import { createSearchService, type SearchService } from './search/service.js';
 import { createMetrics } from './http/metrics.js';
+import { createMcpEndpoint } from './http/mcp.js';
 import { Redis } from 'ioredis';
 import { createMemoryRateLimiter, createRedisRateLimiter } from './http/rateLimit.js';
 import { UsageCounter } from './domain/prompts/usage.js';
@@ -65,6 +66,7 @@ export async function startBackend(
   const usage = new UsageCounter(db).start();
   // Search: the embedder (ROCQET_EMBEDDER) and the worker that embeds prompts after their commits.
   const search = options.search ? options.search(db) : createSearchService({ db, logger: log });
+  const mcp = createMcpEndpoint(log);
   const app = createApp({
     db,
     pool,
@@ -80,6 +82,7 @@ export async function startBackend(
     version,
     usage,
     search,
+    mcp,
   });
   let server: Server;
   try {
@@ -119,6 +122,8 @@ export async function startBackend(
     logger: log,
     close() {
       closing ??= (async () => {
+        // Open MCP sessions hold SSE streams: end them first, or close() would wait for them.
+        await mcp.close().catch((err: unknown) => log.warn({ err }, 'MCP sessions did not close cleanly'));
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();

@@ -4,6 +4,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { DomainError } from '../domain/errors.js';
 import type { AppDeps } from './context.js';
 import { docsRoutes } from './docs.js';
+import { mountMcp } from './mcp.js';
 import { problemBody, sendProblem, type ProblemBody } from './problem.js';
 import { auditRoutes } from './routes/audit.js';
 import { folderRoutes } from './routes/folders.js';
@@ -71,6 +72,7 @@ export function createApp(deps: AppDeps): express.Express {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
   docsRoutes(app, deps.version);
+  if (deps.mcp) mountMcp(app, deps.mcp);
 
   const api = express.Router({ caseSensitive: true, strict: false });
   workspaceRoutes(api, deps);

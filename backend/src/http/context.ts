@@ -1,3 +1,4 @@
+import type { McpHttpEndpoint } from '@rocqet/mcp-server';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
@@ -18,4 +19,6 @@ export interface AppDeps {
   version: string;
   usage: UsageCounter;
   search: SearchService;
+  /** The MCP endpoint served at /mcp (absent: no MCP). */
+  mcp?: McpHttpEndpoint;
 }
