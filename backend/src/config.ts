@@ -18,6 +18,8 @@ export interface Config {
   rateLimit: { limit: number; windowMs: number };
   /** Check every response against the contract (on in tests; a mismatch is a bug, answered as 500). */
   validateResponses: boolean;
+  /** The MCP endpoint at /mcp: the ref prompts are served at, list page size, and the Host names it answers under. */
+  mcp: { defaultRef: string | undefined; pageSize: number; allowedHosts: string[] | undefined };
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -73,5 +75,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     poolSize: int(env, 'DATABASE_POOL_SIZE', 10),
     rateLimit: { limit: int(env, 'RATE_LIMIT', 600), windowMs: int(env, 'RATE_LIMIT_WINDOW_MS', 60_000) },
     validateResponses: env.ROCQET_VALIDATE_RESPONSES === '1',
+    mcp: {
+      defaultRef: env.ROCQET_MCP_DEFAULT_REF || undefined,
+      pageSize: Math.max(1, Math.min(int(env, 'ROCQET_MCP_PAGE_SIZE', 50), 200)),
+      allowedHosts: env.ROCQET_MCP_ALLOWED_HOSTS ? env.ROCQET_MCP_ALLOWED_HOSTS.split(',').map((h) => h.trim()).filter(Boolean) : undefined,
+    },
   };
 }

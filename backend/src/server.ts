@@ -66,7 +66,7 @@ export async function startBackend(
   const usage = new UsageCounter(db).start();
   // Search: the embedder (ROCQET_EMBEDDER) and the worker that embeds prompts after their commits.
   const search = options.search ? options.search(db) : createSearchService({ db, logger: log });
-  const mcp = createMcpEndpoint(log);
+  const mcp = createMcpEndpoint(config.mcp, log);
   const app = createApp({
     db,
     pool,

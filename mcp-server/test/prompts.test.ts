@@ -62,3 +62,74 @@ describe('MCP prompts: the library as MCP prompts (both eras, Streamable HTTP)',
     });
   }
 });
+
+describe('MCP prompts: pagination, the default ref and pinned refs', () => {
+  let app: TestApp;
+  let ws: TestWorkspace;
+  let greeterId: string;
+  before(async () => {
+    app = await startTestApp({ ROCQET_MCP_PAGE_SIZE: '3', ROCQET_MCP_DEFAULT_REF: 'production' });
+    ws = await app.workspace();
+    const g = await ws.owner.createPrompt({ body: { title: 'Greeter', slug: 'greeter', content: greeter } });
+    greeterId = g.id;
+    await ws.owner.createBranch({ params: { prompt: g.id }, body: { name: 'production' } });
+    await ws.owner.commit({
+      params: { prompt: g.id },
+      body: { content: greeter.replace('Hello', 'Hi'), message: 'less formal on main', parent: g.commit.id },
+    });
+    for (let i = 0; i < 7; i++) await ws.owner.createPrompt({ body: { title: `Plain ${i}`, slug: `plain-${i}`, content: `Plain text ${i}\n` } });
+  });
+  after(() => app?.close());
+
+  for (const era of eras) {
+    it(`${era}: pages of 3 cover all 8 prompts once, in the same order every time`, async () => {
+      const client = await connect(app.url, { era, token: ws.ownerToken });
+      try {
+        const walk = async () => {
+          const names: string[] = [];
+          let cursor: string | undefined;
+          let pages = 0;
+          do {
+            // listPrompts() without a cursor walks every page itself; ask for one page at a time.
+            const page = cursor ? await client.listPrompts({ cursor }) : await client.request({ method: 'prompts/list', params: {} });
+            assert.ok(page.prompts.length <= 3, `a page of ${page.prompts.length}`);
+            names.push(...page.prompts.map((p) => p.name));
+            cursor = page.nextCursor;
+            pages++;
+          } while (cursor);
+          return { names, pages };
+        };
+        const first = await walk();
+        assert.equal(first.pages, 3);
+        assert.equal(new Set(first.names).size, 8);
+        assert.deepEqual((await walk()).names, first.names);
+        assert.deepEqual((await client.listPrompts()).prompts.map((p) => p.name), first.names, 'the aggregated list is the same');
+        await assert.rejects(client.listPrompts({ cursor: 'garbage' }), (err: unknown) => err instanceof ProtocolError && err.code === -32602);
+      } finally {
+        await client.close();
+      }
+    });
+
+    it(`${era}: served at production when the prompt has it, else its default branch; path@ref pins`, async () => {
+      const client = await connect(app.url, { era, token: ws.ownerToken });
+      try {
+        const prod = await client.getPrompt({ name: 'greeter', arguments: { name: 'A' } });
+        assert.equal((prod.messages[0]?.content as { text: string }).text, 'Hello A in en.\n');
+        assert.equal(prod._meta?.['rocqet/ref'], 'production');
+        const main = await client.getPrompt({ name: 'greeter@main', arguments: { name: 'A' } });
+        assert.equal((main.messages[0]?.content as { text: string }).text, 'Hi A in en.\n');
+        assert.equal(main._meta?.['rocqet/ref'], 'main');
+        const first = await client.getPrompt({ name: 'greeter@#1', arguments: { name: 'A' } });
+        assert.equal(first._meta?.['rocqet/seq'], 1);
+        const plain = await client.getPrompt({ name: 'plain-1' });
+        assert.equal(plain._meta?.['rocqet/ref'], 'main', 'no production branch: the default branch');
+        await assert.rejects(client.getPrompt({ name: 'greeter@nope', arguments: { name: 'A' } }), (err: unknown) => err instanceof ProtocolError && err.code === -32602);
+        const listed = (await client.listPrompts()).prompts.find((p) => p.name === 'greeter');
+        assert.equal(listed?._meta?.['rocqet/ref'], 'production');
+        assert.ok(greeterId);
+      } finally {
+        await client.close();
+      }
+    });
+  }
+});

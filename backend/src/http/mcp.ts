@@ -2,17 +2,19 @@ import type { IncomingMessage } from 'node:http';
 import { createMcpHttpEndpoint, type McpHttpEndpoint } from '@rocqet/mcp-server';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
+import type { Config } from '../config.js';
 
 /**
  * The MCP server's Streamable HTTP endpoint, mounted at /mcp. It reaches this same backend the way every client
  * does — over HTTP through the sdk, at the address the request came in on — so MCP can never bypass the API's
  * validation, policies or audit.
  */
-export function createMcpEndpoint(logger: Logger, env: NodeJS.ProcessEnv = process.env): McpHttpEndpoint {
+export function createMcpEndpoint(config: Config['mcp'], logger: Logger): McpHttpEndpoint {
   return createMcpHttpEndpoint({
     backendUrl: selfUrl,
-    defaultRef: env.ROCQET_MCP_DEFAULT_REF || undefined,
-    ...(env.ROCQET_MCP_ALLOWED_HOSTS ? { allowedHosts: env.ROCQET_MCP_ALLOWED_HOSTS.split(',').map((h) => h.trim()) } : {}),
+    defaultRef: config.defaultRef,
+    pageSize: config.pageSize,
+    ...(config.allowedHosts ? { allowedHosts: config.allowedHosts } : {}),
     log: (message, extra) => logger.warn(extra ?? {}, message),
   });
 }
