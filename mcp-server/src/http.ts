@@ -54,6 +54,8 @@ interface LegacySession {
   transport: WebStandardStreamableHTTPServerTransport;
   tokenKey: string;
   idle: NodeJS.Timeout;
+  /** Requests (and the GET notification stream) being answered: a session in use never expires. */
+  inflight: number;
   stop: () => void;
 }
 
@@ -165,6 +167,7 @@ export function createMcpHttpEndpoint(options: McpHttpOptions): McpHttpEndpoint 
   function touch(id: string, s: LegacySession): void {
     clearTimeout(s.idle);
     s.idle = setTimeout(() => {
+      if (s.inflight > 0) return touch(id, s);
       log('mcp: session expired', { session: id });
       void s.transport.close();
     }, idleMs);
@@ -186,7 +189,7 @@ export function createMcpHttpEndpoint(options: McpHttpOptions): McpHttpEndpoint 
       maxRequestBodySize: maxBody,
       onsessioninitialized: (id) => {
         const stop = changes.onLibraryChanged((change) => notifyLegacy(change, caller.me.workspaceId, server, session.subscriptions));
-        const s: LegacySession = { transport, tokenKey: caller.tokenKey, idle: setTimeout(() => {}, 0), stop };
+        const s: LegacySession = { transport, tokenKey: caller.tokenKey, idle: setTimeout(() => {}, 0), inflight: 0, stop };
         sessions.set(id, s);
         touch(id, s);
       },
@@ -237,8 +240,13 @@ export function createMcpHttpEndpoint(options: McpHttpOptions): McpHttpEndpoint 
       if (!s) return sendJsonRpcError(res, 404, -32001, 'Session not found: start a new one with initialize');
       // A session belongs to the token that opened it: another token cannot ride on it.
       if (s.tokenKey !== caller.tokenKey) return sendJsonRpcError(res, 404, -32001, 'Session not found: start a new one with initialize');
-      touch(sessionId, s);
-      return sendWebResponse(res, await s.transport.handleRequest(request, { parsedBody: parsed, authInfo: authInfoOf(caller) }));
+      s.inflight++;
+      try {
+        return await sendWebResponse(res, await s.transport.handleRequest(request, { parsedBody: parsed, authInfo: authInfoOf(caller) }));
+      } finally {
+        s.inflight--;
+        touch(sessionId, s);
+      }
     }
     if (method !== 'POST') return sendJsonRpcError(res, 400, -32000, 'Bad Request: Mcp-Session-Id header is required');
     if (await isLegacyRequest(request.clone(), parsed, { maxRequestBodySize: maxBody })) {

@@ -26,9 +26,11 @@ export async function connect(baseUrl: string, opts: Connect): Promise<Client> {
     },
   );
   if ((opts.via ?? 'http') === 'http') {
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL(baseUrl + '/mcp'), { requestInit: { headers: { authorization: `Bearer ${opts.token}` } } }),
-    );
+    const transport = new StreamableHTTPClientTransport(new URL(baseUrl + '/mcp'), {
+      requestInit: { headers: { authorization: `Bearer ${opts.token}` } },
+    });
+    await client.connect(transport);
+    httpTransports.set(client, transport);
   } else {
     await client.connect(
       new StdioClientTransport({
@@ -41,6 +43,14 @@ export async function connect(baseUrl: string, opts: Connect): Promise<Client> {
     );
   }
   return client;
+}
+
+const httpTransports = new WeakMap<Client, StreamableHTTPClientTransport>();
+
+/** Ends the client as a well-behaved 2025 client does: DELETE the session, then close. */
+export async function hangUp(client: Client): Promise<void> {
+  await httpTransports.get(client)?.terminateSession().catch(() => {});
+  await client.close();
 }
 
 export const eras: Era[] = ['legacy', 'modern'];
