@@ -66,9 +66,14 @@ export type ElicitationSupport = (ctx: ServerContext) => boolean;
 /** The elicitation form for missing variables: enums as choices, defaults prefilled, descriptions as help. */
 type FormField = { type: 'string'; title: string; description?: string; default?: string; enum?: string[] };
 
-export function variablesForm(variables: Variable[], missing: string[]) {
+/**
+ * The elicitation form for a render: the missing variables (required) and the other ones not given yet (optional,
+ * defaults prefilled, so the user may change them); enums as choices, descriptions as help.
+ */
+export function variablesForm(variables: Variable[], missing: string[], given: Record<string, unknown>) {
   const properties: Record<string, FormField> = {};
-  for (const name of missing) {
+  const asked = [...missing, ...variables.map((v) => v.name).filter((n) => !missing.includes(n) && !Object.hasOwn(given, n))];
+  for (const name of asked) {
     const v = variables.find((x) => x.name === name);
     const description = v ? argumentDescription(v) : undefined;
     const field: FormField = { type: 'string', title: name };
@@ -226,7 +231,7 @@ export function registerReadTools(server: McpServer, library: Library, canElicit
               inputRequests: {
                 values: inputRequired.elicit({
                   message: `${prompt.prompt.title} needs: ${missing.join(', ')}`,
-                  requestedSchema: variablesForm(prompt.variables, missing),
+                  requestedSchema: variablesForm(prompt.variables, missing, values),
                 }),
               },
             });
