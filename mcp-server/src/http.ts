@@ -12,6 +12,7 @@ import {
 import { createClient, RocqetError, type Client, type Me } from '@rocqet/sdk';
 import { LibraryChanges, type LibraryChange } from './changes.js';
 import { checkHostAndOrigin, type OriginPolicy } from './guards.js';
+import { followFeeds } from './live.js';
 import { promptUri } from './names.js';
 import { readBody, sendJsonRpcError, sendWebResponse, toWebRequest } from './nodeHttp.js';
 import { RecentValues } from './recent.js';
@@ -80,6 +81,7 @@ export function createMcpHttpEndpoint(options: McpHttpOptions): McpHttpEndpoint 
   const modern = new Map<string, McpHttpHandler>();
   const identities = new Map<string, { me: Me; at: number }>();
   let closed = false;
+  const feeds = followFeeds(changes, (m) => log(m));
 
   const clientFor = (req: IncomingMessage, token: string) =>
     createClient({
@@ -113,6 +115,7 @@ export function createMcpHttpEndpoint(options: McpHttpOptions): McpHttpEndpoint 
     try {
       const me = await client.me();
       identities.set(tokenKey, { me, at: Date.now() });
+      feeds.follow(client, me);
       if (identities.size > 10_000) identities.delete(identities.keys().next().value!);
       return { token, tokenKey, me, client };
     } catch (err) {
@@ -281,6 +284,7 @@ export function createMcpHttpEndpoint(options: McpHttpOptions): McpHttpEndpoint 
     async close() {
       closed = true;
       stopModern();
+      feeds.close();
       await Promise.all([...sessions.values()].map((s) => s.transport.close().catch(() => {})));
       await Promise.all([...modern.values()].map((h) => h.close().catch(() => {})));
       modern.clear();

@@ -2,6 +2,7 @@ import { serveStdio, type StdioServerHandle } from '@modelcontextprotocol/server
 import { createClient, type Me } from '@rocqet/sdk';
 import { LibraryChanges } from './changes.js';
 import { notifyLegacy } from './http.js';
+import { followFeeds } from './live.js';
 import { promptUri } from './names.js';
 import { RecentValues } from './recent.js';
 import { buildServer, type ServerOptions, type Session } from './server.js';
@@ -23,6 +24,7 @@ export function serveRocqetStdio(options: StdioOptions): StdioServerHandle {
   const shared = { memo: new Map<string, unknown>(), recent: new RecentValues() };
   const changes = options.changes ?? new LibraryChanges();
   const log = options.log ?? ((m: string) => process.stderr.write(m + '\n'));
+  const feeds = followFeeds(changes, log);
   let me: Promise<Me> | undefined;
   const identity = (): Promise<Me> => {
     me ??= client.me().catch((err: Error) => {
@@ -35,6 +37,7 @@ export function serveRocqetStdio(options: StdioOptions): StdioServerHandle {
     let who: Me;
     try {
       who = await identity();
+      feeds.follow(client, who);
     } catch (err) {
       // Keep serving: every call will say what is wrong (unreachable backend, bad token) as a tool error.
       log(`rocqet-mcp: cannot identify the token at ${options.url}: ${(err as Error).message}`);
