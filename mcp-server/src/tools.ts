@@ -27,6 +27,116 @@ const VariableOut = z.object({
 });
 const Values = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
 
+const BranchOut = z.object({ name: z.string(), head: CommitOut });
+
+// Built once: a server instance is made per request, and building zod schemas is most of what that costs.
+const searchPromptsInput = z.object({
+        query: z.string().min(1).max(500).describe('words, "quoted phrases", -excluded, or: web-search syntax'),
+        mode: z.enum(['hybrid', 'fulltext', 'semantic']).optional(),
+        folder: z.string().min(1).max(1000).optional().describe('a folder path: results from it and its subfolders'),
+        tags: z.array(z.string().min(1).max(50)).max(20).optional().describe('prompts carrying all these tags'),
+        updatedSince: z.string().optional().describe('ISO 8601 time with offset'),
+        limit: z.number().int().min(1).max(50).optional(),
+        cursor: z.string().optional().describe('nextCursor of a previous call'),
+      });
+
+const searchPromptsOutput = z.object({
+        items: z.array(
+          z.object({
+            path: z.string(),
+            title: z.string(),
+            description: z.string(),
+            tags: z.array(z.string()),
+            score: z.number(),
+            snippet: z.string(),
+            uri: z.string(),
+          }),
+        ),
+        mode: z.string(),
+        total: z.number(),
+        nextCursor: z.string().nullable(),
+      });
+
+const getPromptInput = z.object({ path: Path, ref: RefArg.optional() });
+
+const getPromptOutput = z.object({
+        path: z.string(),
+        title: z.string(),
+        description: z.string(),
+        tags: z.array(z.string()),
+        ref: z.string(),
+        commit: CommitOut,
+        content: z.string(),
+        variables: z.array(VariableOut),
+      });
+
+const renderPromptInput = z.object({ path: Path, ref: RefArg.optional(), values: Values.optional().describe('variable values by name') });
+
+const renderPromptOutput = z.object({
+        text: z.string(),
+        path: z.string(),
+        ref: z.string(),
+        commit: CommitOut,
+        used: z.array(z.string()),
+        defaulted: z.array(z.string()),
+      });
+
+const listVersionsInput = z.object({
+        path: Path,
+        ref: RefArg.optional(),
+        limit: z.number().int().min(1).max(100).optional(),
+        cursor: z.string().optional(),
+      });
+
+const listVersionsOutput = z.object({
+        commits: z.array(CommitOut),
+        branches: z.array(z.object({ name: z.string(), head: z.string(), isDefault: z.boolean() })),
+        tags: z.array(z.object({ name: z.string(), commit: z.string() })),
+        nextCursor: z.string().nullable(),
+      });
+
+const diffVersionsInput = z.object({ path: Path, from: RefArg, to: RefArg.optional() });
+
+const diffVersionsOutput = z.object({
+        from: CommitOut,
+        to: CommitOut,
+        unified: z.string(),
+        additions: z.number(),
+        deletions: z.number(),
+      });
+
+const createPromptInput = z.object({
+        title: z.string().min(1).max(200),
+        content: z.string().max(200_000).describe('Markdown, optionally with YAML front matter declaring variables'),
+        slug: z.string().min(1).max(100).optional().describe('defaults to one made from the title'),
+        description: z.string().max(2000).optional(),
+        tags: z.array(z.string().min(1).max(50)).max(20).optional(),
+        folder: z.string().min(1).max(1000).optional().describe('an existing folder path; default: the root'),
+        message: z.string().min(1).max(2000).optional(),
+      });
+
+const createPromptOutput = z.object({ path: z.string(), commit: CommitOut, uri: z.string() });
+
+const commitPromptInput = z.object({
+        path: Path,
+        content: z.string().max(200_000),
+        message: z.string().min(1).max(2000),
+        parent: z.string().describe('the commit id you edited (get_prompt’s commit.id)'),
+        branch: z.string().min(1).max(100).optional().describe('default: the default branch'),
+      });
+
+const commitPromptOutput = z.object({ path: z.string(), commit: CommitOut, uri: z.string() });
+
+const createBranchInput = z.object({ path: Path, name: z.string().min(1).max(100), from: RefArg.optional() });
+
+const mergeBranchInput = z.object({ path: Path, source: z.string().min(1).max(100), target: z.string().min(1).max(100).optional(), message: z.string().min(1).max(2000).optional() });
+
+const mergeBranchOutput = z.object({ result: z.enum(['fast_forward', 'merged', 'up_to_date']), commit: CommitOut });
+
+const tagVersionInput = z.object({ path: Path, name: z.string().min(1).max(100), ref: RefArg.optional(), message: z.string().max(2000).optional() });
+
+const tagVersionOutput = z.object({ name: z.string(), commit: CommitOut });
+
 const READ = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
 
 function commitOut(c: Commit): z.infer<typeof CommitOut> {
@@ -92,31 +202,8 @@ export function registerReadTools(server: McpServer, library: Library, canElicit
       title: 'Search prompts',
       description:
         'Search the team’s prompt library (hybrid full-text + semantic by default), with folder, tag, author and date filters. Returns paths to use with get_prompt and render_prompt.',
-      inputSchema: z.object({
-        query: z.string().min(1).max(500).describe('words, "quoted phrases", -excluded, or: web-search syntax'),
-        mode: z.enum(['hybrid', 'fulltext', 'semantic']).optional(),
-        folder: z.string().min(1).max(1000).optional().describe('a folder path: results from it and its subfolders'),
-        tags: z.array(z.string().min(1).max(50)).max(20).optional().describe('prompts carrying all these tags'),
-        updatedSince: z.string().optional().describe('ISO 8601 time with offset'),
-        limit: z.number().int().min(1).max(50).optional(),
-        cursor: z.string().optional().describe('nextCursor of a previous call'),
-      }),
-      outputSchema: z.object({
-        items: z.array(
-          z.object({
-            path: z.string(),
-            title: z.string(),
-            description: z.string(),
-            tags: z.array(z.string()),
-            score: z.number(),
-            snippet: z.string(),
-            uri: z.string(),
-          }),
-        ),
-        mode: z.string(),
-        total: z.number(),
-        nextCursor: z.string().nullable(),
-      }),
+      inputSchema: searchPromptsInput,
+      outputSchema: searchPromptsOutput,
       annotations: READ,
     },
     (args) =>
@@ -157,17 +244,8 @@ export function registerReadTools(server: McpServer, library: Library, canElicit
     {
       title: 'Get a prompt',
       description: 'The text of a prompt at a ref (default: the server’s default ref), with its variables and the commit it is at.',
-      inputSchema: z.object({ path: Path, ref: RefArg.optional() }),
-      outputSchema: z.object({
-        path: z.string(),
-        title: z.string(),
-        description: z.string(),
-        tags: z.array(z.string()),
-        ref: z.string(),
-        commit: CommitOut,
-        content: z.string(),
-        variables: z.array(VariableOut),
-      }),
+      inputSchema: getPromptInput,
+      outputSchema: getPromptOutput,
       annotations: READ,
     },
     (args) =>
@@ -196,15 +274,8 @@ export function registerReadTools(server: McpServer, library: Library, canElicit
       title: 'Render a prompt',
       description:
         'Fill a prompt’s variables and return the text ready to use. Missing required variables are asked of the user when the client can, else named in the error.',
-      inputSchema: z.object({ path: Path, ref: RefArg.optional(), values: Values.optional().describe('variable values by name') }),
-      outputSchema: z.object({
-        text: z.string(),
-        path: z.string(),
-        ref: z.string(),
-        commit: CommitOut,
-        used: z.array(z.string()),
-        defaulted: z.array(z.string()),
-      }),
+      inputSchema: renderPromptInput,
+      outputSchema: renderPromptOutput,
       annotations: READ,
     },
     (args, ctx) =>
@@ -251,18 +322,8 @@ export function registerReadTools(server: McpServer, library: Library, canElicit
     {
       title: 'List versions',
       description: 'The commits of a prompt’s ref (default: its default branch), newest first, with its branches and tags.',
-      inputSchema: z.object({
-        path: Path,
-        ref: RefArg.optional(),
-        limit: z.number().int().min(1).max(100).optional(),
-        cursor: z.string().optional(),
-      }),
-      outputSchema: z.object({
-        commits: z.array(CommitOut),
-        branches: z.array(z.object({ name: z.string(), head: z.string(), isDefault: z.boolean() })),
-        tags: z.array(z.object({ name: z.string(), commit: z.string() })),
-        nextCursor: z.string().nullable(),
-      }),
+      inputSchema: listVersionsInput,
+      outputSchema: listVersionsOutput,
       annotations: READ,
     },
     (args) =>
@@ -296,14 +357,8 @@ export function registerReadTools(server: McpServer, library: Library, canElicit
     {
       title: 'Diff two versions',
       description: 'Unified diff of a prompt between two refs (to defaults to the default branch).',
-      inputSchema: z.object({ path: Path, from: RefArg, to: RefArg.optional() }),
-      outputSchema: z.object({
-        from: CommitOut,
-        to: CommitOut,
-        unified: z.string(),
-        additions: z.number(),
-        deletions: z.number(),
-      }),
+      inputSchema: diffVersionsInput,
+      outputSchema: diffVersionsOutput,
       annotations: READ,
     },
     (args) =>
@@ -328,23 +383,13 @@ export function registerWriteTools(
 ): void {
   // A write can change a prompt's text, its arguments or the refs it is served at: the list may differ too.
   const wrote = (path: string) => changed({ paths: [path], listChanged: true });
-  const BranchOut = z.object({ name: z.string(), head: CommitOut });
-
   server.registerTool(
     'create_prompt',
     {
       title: 'Create a prompt',
       description: 'Create a prompt in the library; its text becomes the first commit on main.',
-      inputSchema: z.object({
-        title: z.string().min(1).max(200),
-        content: z.string().max(200_000).describe('Markdown, optionally with YAML front matter declaring variables'),
-        slug: z.string().min(1).max(100).optional().describe('defaults to one made from the title'),
-        description: z.string().max(2000).optional(),
-        tags: z.array(z.string().min(1).max(50)).max(20).optional(),
-        folder: z.string().min(1).max(1000).optional().describe('an existing folder path; default: the root'),
-        message: z.string().min(1).max(2000).optional(),
-      }),
-      outputSchema: z.object({ path: z.string(), commit: CommitOut, uri: z.string() }),
+      inputSchema: createPromptInput,
+      outputSchema: createPromptOutput,
       annotations: { ...WRITE, destructiveHint: false, idempotentHint: false },
     },
     (args) =>
@@ -372,14 +417,8 @@ export function registerWriteTools(
       title: 'Commit a new version',
       description:
         'Commit a new text on a branch. parent is the commit you started from (get_prompt gives it); if the branch moved, nothing is written and the error names the new head.',
-      inputSchema: z.object({
-        path: Path,
-        content: z.string().max(200_000),
-        message: z.string().min(1).max(2000),
-        parent: z.string().describe('the commit id you edited (get_prompt’s commit.id)'),
-        branch: z.string().min(1).max(100).optional().describe('default: the default branch'),
-      }),
-      outputSchema: z.object({ path: z.string(), commit: CommitOut, uri: z.string() }),
+      inputSchema: commitPromptInput,
+      outputSchema: commitPromptOutput,
       annotations: { ...WRITE, destructiveHint: false, idempotentHint: false },
     },
     (args) =>
@@ -399,7 +438,7 @@ export function registerWriteTools(
     {
       title: 'Create a branch',
       description: 'Create a branch of a prompt from any ref (default: its default branch).',
-      inputSchema: z.object({ path: Path, name: z.string().min(1).max(100), from: RefArg.optional() }),
+      inputSchema: createBranchInput,
       outputSchema: BranchOut,
       annotations: { ...WRITE, destructiveHint: false, idempotentHint: false },
     },
@@ -419,8 +458,8 @@ export function registerWriteTools(
       title: 'Merge a branch',
       description:
         'Merge a branch into another (default: the default branch): fast-forward or a three-way merge commit. Conflicts are reported, nothing is written.',
-      inputSchema: z.object({ path: Path, source: z.string().min(1).max(100), target: z.string().min(1).max(100).optional(), message: z.string().min(1).max(2000).optional() }),
-      outputSchema: z.object({ result: z.enum(['fast_forward', 'merged', 'up_to_date']), commit: CommitOut }),
+      inputSchema: mergeBranchInput,
+      outputSchema: mergeBranchOutput,
       // Merging again is up_to_date, and history keeps every version: not destructive.
       annotations: { ...WRITE, destructiveHint: false, idempotentHint: true },
     },
@@ -442,8 +481,8 @@ export function registerWriteTools(
     {
       title: 'Tag a version',
       description: 'Tag a ref of a prompt (default: its default branch), for example production or v1. Tags never move.',
-      inputSchema: z.object({ path: Path, name: z.string().min(1).max(100), ref: RefArg.optional(), message: z.string().max(2000).optional() }),
-      outputSchema: z.object({ name: z.string(), commit: CommitOut }),
+      inputSchema: tagVersionInput,
+      outputSchema: tagVersionOutput,
       annotations: { ...WRITE, destructiveHint: false, idempotentHint: false },
     },
     (args) =>
