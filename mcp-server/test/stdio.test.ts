@@ -52,7 +52,8 @@ describe('rocqet-mcp over stdio (both eras)', () => {
     child.stdin.write('this is not json\n');
     child.stdin.write('{"jsonrpc":"2.0","id":3,"method":"tools/list","params":{}}\n');
     const deadline = Date.now() + 30_000;
-    while (!out.includes('"id":3') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    // Answers come as they are ready (tools/list needs no backend call, prompts/list does): wait for both.
+    while (!(out.includes('"id":2') && out.includes('"id":3')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     child.kill();
     const lines = out.split('\n').filter(Boolean);
     assert.ok(lines.length >= 3, out);
