@@ -79,6 +79,19 @@ export class Library {
     return this.readExactly(path, undefined);
   }
 
+  /** Renders on the backend at `ref`; without one, at the default ref, falling back to the default branch (as `read`). */
+  async render(path: string, ref: string | undefined, values: Record<string, string | number | boolean>) {
+    const at = (r: string | undefined) =>
+      this.client.render({ params: { prompt: path }, body: { ...(r !== undefined ? { ref: r } : {}), values } });
+    if (ref !== undefined || this.defaultRef === undefined) return at(ref);
+    try {
+      return await at(this.defaultRef);
+    } catch (err) {
+      if (!(err instanceof RocqetError && err.code === 'ref_not_found')) throw err;
+      return at(undefined);
+    }
+  }
+
   private async readExactly(path: string, ref: string | undefined): Promise<PromptAtRef> {
     // Keyed by workspace: a cached text is only ever reused after the backend said 304 to this caller's token.
     const key = `${this.me.workspaceId}\u0000${path}\u0000${ref ?? ''}`;

@@ -70,16 +70,8 @@ export async function getPrompt(
   args: Record<string, string>,
 ): Promise<GetPromptResult> {
   const { path, ref } = parsePromptName(name);
-  const render = (at: string | undefined) =>
-    library.client.render({ params: { prompt: path }, body: { ...(at !== undefined ? { ref: at } : {}), values: args } });
   try {
-    let rendered;
-    try {
-      rendered = await render(ref ?? library.defaultRef);
-    } catch (err) {
-      if (!(ref === undefined && library.defaultRef !== undefined && err instanceof RocqetError && err.code === 'ref_not_found')) throw err;
-      rendered = await render(undefined);
-    }
+    const rendered = await library.render(path, ref, args);
     const known = new Set([...rendered.used, ...rendered.defaulted]);
     const unexplained = Object.keys(args).filter((a) => !known.has(a));
     if (unexplained.length) {

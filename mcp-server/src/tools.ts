@@ -283,16 +283,9 @@ export function registerReadTools(server: McpServer, library: Library, canElicit
         const answered = acceptedContent<Record<string, string>>(ctx.mcpReq.inputResponses, 'values');
         const answer = inputResponse(ctx.mcpReq.inputResponses, 'values');
         const values = { ...(args.values ?? {}), ...(answered ?? {}) };
-        const render = (at: string | undefined) =>
-          library.client.render({ params: { prompt: args.path }, body: { ...(at ? { ref: at } : {}), values } });
         let r;
         try {
-          try {
-            r = await render(args.ref ?? library.defaultRef);
-          } catch (err) {
-            if (!(args.ref === undefined && library.defaultRef && err instanceof RocqetError && err.code === 'ref_not_found')) throw err;
-            r = await render(undefined);
-          }
+          r = await library.render(args.path, args.ref, values);
         } catch (err) {
           const declined = answer.kind === 'elicit' && answer.action !== 'accept';
           if (err instanceof RocqetError && err.code === 'missing_variables' && !declined && canElicit(ctx)) {
