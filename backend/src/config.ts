@@ -24,6 +24,8 @@ export interface Config {
   /** Check every response against the contract (on in tests; a mismatch is a bug, answered as 500). */
   validateResponses: boolean;
   feed: FeedConfig;
+  /** The MCP endpoint at /mcp: the ref prompts are served at, list page size, and the Host names it answers under. */
+  mcp: { defaultRef: string | undefined; pageSize: number; allowedHosts: string[] | undefined };
 }
 
 export interface FeedConfig {
@@ -115,6 +117,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       replayMs: duration(env, 'ROCQET_FEED_REPLAY', 7 * 86_400_000),
       heartbeatMs: duration(env, 'ROCQET_FEED_HEARTBEAT_MS', 15_000),
       maxPerToken: int(env, 'ROCQET_FEED_MAX_PER_TOKEN', 10),
+    },
+    mcp: {
+      defaultRef: env.ROCQET_MCP_DEFAULT_REF || undefined,
+      pageSize: Math.max(1, Math.min(int(env, 'ROCQET_MCP_PAGE_SIZE', 50), 200)),
+      allowedHosts: env.ROCQET_MCP_ALLOWED_HOSTS ? env.ROCQET_MCP_ALLOWED_HOSTS.split(',').map((h) => h.trim()).filter(Boolean) : undefined,
     },
   };
 }

@@ -105,6 +105,10 @@ async function main() {
     out(`Try it:  curl -H "Authorization: Bearer $ROCQET_TOKEN" ${url}/v1/prompts?limit=5`);
   }
   out('Any client (the @rocqet/sdk client, curl, your own) connects with ROCQET_URL=' + url + ' and a token.');
+  const token = demoStart.token ?? '$ROCQET_TOKEN';
+  out(`MCP (Streamable HTTP): ${url}/mcp with "Authorization: Bearer ${token}"`);
+  out(`MCP (stdio, e.g. claude_desktop_config.json): {"mcpServers":{"rocqet":{"command":"npx","args":["rocqet-mcp"],` +
+    `"env":{"ROCQET_URL":"${url}","ROCQET_TOKEN":"${token}"}}}}  (more clients: README, "Use it from AI assistants")`);
   out('Press Ctrl-C to stop.');
 }
 

@@ -12,6 +12,7 @@ import { createApp } from './http/app.js';
 import { problemBody } from './http/problem.js';
 import { createSearchService, type SearchService } from './search/service.js';
 import { createMetrics } from './http/metrics.js';
+import { createMcpEndpoint } from './http/mcp.js';
 import { Redis } from 'ioredis';
 import { createMemoryRateLimiter, createRedisRateLimiter } from './http/rateLimit.js';
 import { UsageCounter } from './domain/prompts/usage.js';
@@ -79,6 +80,7 @@ export async function startBackend(
   const stopLocalWake = onCommitted(db, (workspaces) => workspaces.forEach((ws) => feed.wake(ws)));
   const listener = options.feedListen === false ? undefined : listenForFeed(config.databaseUrl, feed, log);
   await listener?.ready;
+  const mcp = createMcpEndpoint(config.mcp, log);
   const app = createApp({
     db,
     pool,
@@ -95,6 +97,7 @@ export async function startBackend(
     usage,
     search,
     feed,
+    mcp,
   });
   let server: Server;
   try {
@@ -138,6 +141,8 @@ export async function startBackend(
     logger: log,
     close() {
       closing ??= (async () => {
+        // Open MCP sessions hold SSE streams: end them first, or close() would wait for them.
+        await mcp.close().catch((err: unknown) => log.warn({ err }, 'MCP sessions did not close cleanly'));
         // Open feed streams would hold the server open forever: end them first (their clients resume elsewhere).
         feed.close();
         stopLocalWake();

@@ -7,6 +7,7 @@ import { methodTable, type Served } from './allow.js';
 import type { AppDeps } from './context.js';
 import { problemFromDatabaseError } from './dbErrors.js';
 import { docsRoutes, docsServed } from './docs.js';
+import { mountMcp } from './mcp.js';
 import { problemBody, sendProblem, type ProblemBody } from './problem.js';
 import { auditRoutes } from './routes/audit.js';
 import { eventRoutes } from './routes/events.js';
@@ -79,6 +80,7 @@ export function createApp(deps: AppDeps): express.Express {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
   docsRoutes(app, { version: deps.version, publicUrl: deps.config.publicUrl });
+  if (deps.mcp) mountMcp(app, deps.mcp);
 
   const api = express.Router({ caseSensitive: true, strict: false });
   workspaceRoutes(api, deps);

@@ -1,3 +1,4 @@
+import type { McpHttpEndpoint } from '@rocqet/mcp-server';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
@@ -20,4 +21,6 @@ export interface AppDeps {
   usage: UsageCounter;
   search: SearchService;
   feed: FeedHub;
+  /** The MCP endpoint served at /mcp (absent: no MCP). */
+  mcp?: McpHttpEndpoint;
 }

@@ -32,6 +32,26 @@ describe('tokens API', () => {
   let creds: Credentials;
   useTestApp((f) => ({ app, ws, creds } = f));
 
+  describe('me', () => {
+    it("names the token's user, workspace, role and exactly its scopes", async () => {
+      const viewer = await addMemberWithToken(app, ws, 'viewer', ['read']);
+      const me = await viewer.client.me();
+      assert.deepEqual(me, {
+        userId: viewer.member.userId,
+        email: viewer.member.email,
+        name: me.name,
+        workspaceId: ws.id,
+        role: 'viewer',
+        tokenId: viewer.tokenId,
+        scopes: ['read'],
+      });
+      const owner = await ws.owner.me();
+      assert.equal(owner.role, 'owner');
+      assert.equal(owner.userId, ws.ownerUserId);
+      assert.deepEqual([...owner.scopes].sort(), ['admin', 'read', 'write']);
+    });
+  });
+
   describe('listTokens', () => {
     it("an owner sees every member's tokens, with prefixes and never a secret", async () => {
       const viewer = await addMemberWithToken(app, ws, 'viewer', ['read']);
@@ -276,6 +296,7 @@ describe('tokens API', () => {
       victim = (await ownerToken(app, ws, ['read'], 'victim')).id;
     });
     itRefusesBadCredentials(() => creds, {
+      me: () => ({ method: 'GET', path: '/v1/me' }),
       listTokens: () => ({ method: 'GET', path: '/v1/tokens' }),
       createToken: () => ({ method: 'POST', path: '/v1/tokens', json: { name: 'c', scopes: ['read'] } }),
       revokeToken: () => ({ method: 'DELETE', path: pathOf('revokeToken', { id: victim }) }),

@@ -216,6 +216,7 @@ describe('prompts: metadata, folders, trash, render, export, usage, limits', () 
       assert.deepEqual(r.defaulted, ['lang']);
       assert.deepEqual([...r.used].sort(), ['excl', 'lang', 'name']);
       assert.equal(r.commit.id, p.commit.id);
+      assert.equal(r.ref, 'main', 'no ref given: the default branch is named');
       const r2 = await ws.owner.render({ params: { prompt: p.id }, body: { values: { name: 'Zoé', lang: 'fr', excl: '!' } } });
       assert.equal(r2.text, 'Hello Zoé in fr!.\n');
       assert.deepEqual(r2.defaulted, []);
@@ -228,6 +229,7 @@ describe('prompts: metadata, folders, trash, render, export, usage, limits', () 
       assert.equal(head.text, 'Bonjour A in en.\n');
       const old = await ws.owner.render({ params: { prompt: p.id }, body: { ref: '#1', values: { name: 'A' } } });
       assert.equal(old.commit.id, p.commit.id);
+      assert.equal(old.ref, '#1');
       assert.equal(old.text, 'Hello A in en.\n');
       // The viewer role may render (read scope).
       const viewer = await addMemberWithToken(app, ws, 'viewer', ['read']);

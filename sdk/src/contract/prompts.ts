@@ -439,6 +439,7 @@ export const promptRoutes = {
     response: z.object({
       text: z.string(),
       commit: Commit,
+      ref: z.string().describe('the ref rendered: the one given, else the default branch'),
       used: z.array(z.string()),
       defaulted: z.array(z.string()),
     }),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DisplayName, Id, PageQuery, Scope, Timestamp, page } from './common.js';
+import { DisplayName, Id, PageQuery, Role, Scope, Timestamp, page } from './common.js';
 import { route } from './route.js';
 
 export const ApiToken = z.object({
@@ -31,7 +31,28 @@ export const CreateTokenBody = z
   .refine((b) => !(b.expiresAt && b.expiresInDays), { message: 'give expiresAt or expiresInDays, not both' })
   .refine((b) => new Set(b.scopes).size === b.scopes.length, { message: 'scopes must not repeat', path: ['scopes'] });
 
+/** Who a token acts as: what a client needs to decide which actions to offer (the MCP server's write tools). */
+export const Me = z.object({
+  userId: Id,
+  email: z.string(),
+  name: z.string(),
+  workspaceId: Id,
+  role: Role,
+  tokenId: Id.nullable(),
+  scopes: z.array(Scope),
+});
+export type Me = z.infer<typeof Me>;
+
 export const tokenRoutes = {
+  me: route({
+    method: 'GET',
+    path: '/v1/me',
+    summary: "Who the token acts as: user, workspace, role and the token's scopes",
+    tag: 'Tokens',
+    scope: 'read',
+    response: Me,
+    status: 200,
+  }),
   listTokens: route({
     method: 'GET',
     path: '/v1/tokens',

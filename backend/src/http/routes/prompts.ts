@@ -152,7 +152,13 @@ export function promptRoutes(router: Router, deps: AppDeps): void {
     const { prompt, commit, content } = await withContent(db, actor, input.params.prompt, input.body.ref);
     const rendered = renderPrompt(content, input.body.values, { strict: input.body.strict ?? true });
     deps.usage.render(prompt.id);
-    return { text: rendered.text, commit: presentCommit(commit), used: rendered.used, defaulted: rendered.defaulted };
+    return {
+      text: rendered.text,
+      commit: presentCommit(commit),
+      ref: input.body.ref ?? prompt.defaultBranch,
+      used: rendered.used,
+      defaulted: rendered.defaulted,
+    };
   });
 
   bind(router, deps, routes.exportPromptFile, async ({ actor, input, res }) => {

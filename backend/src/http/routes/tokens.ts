@@ -7,6 +7,15 @@ import type { AppDeps } from '../context.js';
 import { presentToken } from '../present.js';
 
 export function tokenRoutes(router: Router, deps: AppDeps): void {
+  bind(router, deps, routes.me, async ({ actor }) => ({
+    userId: actor.userId,
+    email: actor.email,
+    name: actor.name,
+    workspaceId: actor.workspaceId,
+    role: actor.role,
+    tokenId: actor.tokenId,
+    scopes: [...actor.scopes],
+  }));
   bind(router, deps, routes.listTokens, async ({ actor, input }) => {
     const page = await listTokens(deps.db, actor, input.query);
     return { items: page.items.map(presentToken), nextCursor: page.nextCursor };

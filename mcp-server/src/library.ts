@@ -1,0 +1,160 @@
+import {
+  RocqetError,
+  isRequired,
+  parsePrompt,
+  type Client,
+  type Commit,
+  type Me,
+  type Prompt,
+  type VariableSpec,
+} from '@rocqet/sdk';
+
+/** A prompt at one ref, with what MCP needs from its text: the variables as arguments. */
+export interface PromptAtRef {
+  prompt: Prompt;
+  ref: string;
+  commit: Commit;
+  content: string;
+  variables: Variable[];
+}
+
+export interface Variable {
+  name: string;
+  description: string | undefined;
+  required: boolean;
+  default: string | number | boolean | undefined;
+  enum: Array<string | number> | undefined;
+}
+
+/** Declared variables first (in the order written), then placeholders nobody declared (required, as strict render treats them). */
+export function variablesOf(content: string): Variable[] {
+  let parsed;
+  try {
+    parsed = parsePrompt(content);
+  } catch {
+    // A text whose front matter does not parse still renders nowhere; it has no arguments to offer.
+    return [];
+  }
+  const specs: Record<string, VariableSpec> = parsed.frontMatter.variables;
+  const out: Variable[] = Object.entries(specs).map(([name, spec]) => ({
+    name,
+    description: spec.description,
+    required: isRequired(spec),
+    default: spec.default,
+    enum: spec.enum,
+  }));
+  for (const name of parsed.undeclared) {
+    out.push({ name, description: undefined, required: true, default: undefined, enum: undefined });
+  }
+  return out;
+}
+
+interface Memo {
+  etag: string;
+  value: PromptAtRef;
+}
+
+/**
+ * The library as the MCP server reads it, through the sdk client of one caller. Reads of a prompt at a ref are
+ * revalidated with If-None-Match, so a listing that needs every prompt's variables transfers unchanged texts once.
+ */
+export class Library {
+  constructor(
+    readonly client: Client,
+    readonly me: Me,
+    private readonly memo: Map<string, Memo>,
+    readonly defaultRef: string | undefined,
+  ) {}
+
+  /** The prompt at `ref`; without one, at the default ref, falling back to the prompt's default branch. */
+  async read(path: string, ref?: string): Promise<PromptAtRef> {
+    if (ref !== undefined) return this.readExactly(path, ref);
+    if (this.defaultRef !== undefined) {
+      try {
+        return await this.readExactly(path, this.defaultRef);
+      } catch (err) {
+        if (!(err instanceof RocqetError && err.code === 'ref_not_found')) throw err;
+      }
+    }
+    return this.readExactly(path, undefined);
+  }
+
+  /** Renders on the backend at `ref`; without one, at the default ref, falling back to the default branch (as `read`). */
+  async render(path: string, ref: string | undefined, values: Record<string, string | number | boolean>) {
+    const at = (r: string | undefined) =>
+      this.client.render({ params: { prompt: path }, body: { ...(r !== undefined ? { ref: r } : {}), values } });
+    if (ref !== undefined || this.defaultRef === undefined) return at(ref);
+    try {
+      return await at(this.defaultRef);
+    } catch (err) {
+      if (!(err instanceof RocqetError && err.code === 'ref_not_found')) throw err;
+      return at(undefined);
+    }
+  }
+
+  private async readExactly(path: string, ref: string | undefined): Promise<PromptAtRef> {
+    // Keyed by workspace: a cached text is only ever reused after the backend said 304 to this caller's token.
+    const key = `${this.me.workspaceId}\u0000${path}\u0000${ref ?? ''}`;
+    const known = this.memo.get(key);
+    const res = await this.client.raw('getPrompt', {
+      params: { prompt: path },
+      query: ref === undefined ? {} : { ref },
+      ...(known ? { headers: { 'if-none-match': known.etag } } : {}),
+    });
+    if (res.status === 304 && known) return known.value;
+    const { content, commit, ref: used, ...prompt } = res.data;
+    const value: PromptAtRef = { prompt, ref: used, commit, content, variables: variablesOf(content) };
+    const etag = res.headers.get('etag');
+    if (etag) {
+      this.memo.delete(key);
+      this.memo.set(key, { etag, value });
+      if (this.memo.size > MEMO_LIMIT) this.memo.delete(this.memo.keys().next().value!);
+    }
+    return value;
+  }
+
+  /** Runs `fn` over `items` at most `limit` at a time, keeping the order. */
+  static async mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+    const out: R[] = new Array(items.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+    return out;
+  }
+
+  /** Every live prompt path, for completions (at most `max`). */
+  async paths(max = 1000): Promise<string[]> {
+    const out: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.client.listPrompts({ query: { limit: 200, ...(cursor ? { cursor } : {}) } });
+      out.push(...page.items.map((p) => p.path));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor && out.length < max);
+    return out.sort();
+  }
+
+  async folders(): Promise<string[]> {
+    return (await this.client.listFolders()).items.map((f) => f.path).sort();
+  }
+
+  /** Branch and tag names of a prompt. */
+  async refs(path: string): Promise<string[]> {
+    const [branches, tags] = await Promise.all([
+      this.client.listBranches({ params: { prompt: path } }),
+      this.client.listTags({ params: { prompt: path } }),
+    ]);
+    return [...branches.items.map((b) => b.name), ...tags.items.map((t) => t.name)];
+  }
+
+  canWrite(): boolean {
+    return this.me.scopes.includes('write');
+  }
+}
+
+const MEMO_LIMIT = 5_000;
