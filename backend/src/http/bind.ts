@@ -62,14 +62,35 @@ function parse<S extends z.ZodType | undefined>(schema: S, value: unknown, where
 const parsers = new Map<string, RequestHandler>();
 const JSON_TYPES = ['application/json', 'application/*+json'];
 
-function bodyParser(kind: 'json' | 'raw', limit: string | number): RequestHandler {
-  const key = `${kind}:${limit}`;
+function jsonParser(limit: string | number): RequestHandler {
+  const key = String(limit);
   let parser = parsers.get(key);
   if (!parser) {
-    parser = kind === 'json' ? express.json({ limit, strict: false, type: JSON_TYPES }) : express.raw({ limit, type: JSON_TYPES });
+    parser = express.json({ limit, strict: false, type: JSON_TYPES });
     parsers.set(key, parser);
   }
   return parser;
+}
+
+function tooLarge(): never {
+  fail('payload_too_large', 'the request body is larger than the server accepts');
+}
+
+/** The request body as it arrives, refused (413) as soon as it passes `limit` bytes, declared or counted. */
+async function* boundedChunks(req: Request, limit: number): AsyncGenerator<Uint8Array> {
+  if (Number(req.headers['content-length'] ?? 0) > limit) tooLarge();
+  let seen = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    seen += chunk.length;
+    if (seen > limit) tooLarge();
+    yield chunk;
+  }
+}
+
+/** A body handed over as it streams in: its bytes, and the size the client declared (if it did). */
+export interface StreamedBody {
+  chunks: AsyncIterable<Uint8Array>;
+  declaredBytes: number | undefined;
 }
 
 function runParser(req: Request, res: Response, parser: RequestHandler): Promise<void> {
@@ -80,8 +101,8 @@ function hasBody(req: Request): boolean {
   return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
 }
 
-/** What a route's body is read as: parsed JSON checked against the contract, or the raw bytes for the handler. */
-type BodyKind = 'json' | 'raw';
+/** What a route's body is read as: parsed JSON checked against the contract, or a stream for the handler. */
+type BodyKind = 'json' | 'stream';
 
 function route<D extends RouteDef>(
   router: Router,
@@ -95,14 +116,22 @@ function route<D extends RouteDef>(
     res.locals.route = def.path;
     const actor = await authenticate(req, res, deps);
     if (def.scope) requireScope(actor, def.scope);
-    let body: unknown = kind === 'raw' ? new Uint8Array(0) : undefined;
+    let body: unknown = kind === 'stream' ? { chunks: [], declaredBytes: 0 } : undefined;
     if (def.body && hasBody(req)) {
       if (!req.is(JSON_TYPES)) {
         fail('unsupported_media_type', 'send the body as JSON with Content-Type: application/json');
       }
       // After authentication: a caller without a valid token learns nothing from how its body would have fared.
-      await runParser(req, res, bodyParser(kind, def.maxBodyBytes ?? deps.config.bodyLimit));
-      body = req.body;
+      if (kind === 'json') {
+        await runParser(req, res, jsonParser(def.maxBodyBytes ?? deps.config.bodyLimit));
+        body = req.body;
+      } else {
+        const declared = req.headers['content-length'];
+        body = {
+          chunks: boundedChunks(req, def.maxBodyBytes ?? 0),
+          declaredBytes: declared === undefined ? undefined : Number(declared),
+        } satisfies StreamedBody;
+      }
     }
     const result = await handle(actor, body, req, res);
     if (def.status === 204) {
@@ -148,18 +177,18 @@ export function bind<D extends RouteDef>(router: Router, deps: AppDeps, def: D, 
 }
 
 /**
- * Binds a route whose body is too large to parse on the event loop (imports): the handler gets the raw bytes (empty
- * when there is no body) and must check them against `def.body` itself, off the loop. Params and query are validated
- * here as usual.
+ * Binds a route whose body is too large to parse on the event loop (imports): the handler gets the body as it
+ * streams in, at most `def.maxBodyBytes`, and must check it against `def.body` itself, off the loop. Params and query
+ * are validated here as usual.
  */
-export function bindRawBody<D extends RouteDef>(
+export function bindStreamedBody<D extends RouteDef>(
   router: Router,
   deps: AppDeps,
   def: D,
-  handler: (h: { actor: Actor; input: Omit<RouteParsed<D>, 'body'>; bytes: Uint8Array; req: Request; res: Response }) => Promise<unknown>,
+  handler: (h: { actor: Actor; input: Omit<RouteParsed<D>, 'body'>; body: StreamedBody; req: Request; res: Response }) => Promise<unknown>,
 ): void {
-  route(router, deps, def, 'raw', (actor, body, req, res) => {
+  route(router, deps, def, 'stream', (actor, body, req, res) => {
     const input = { params: parse(def.params, req.params, 'params'), query: parse(def.query, req.query, 'query') } as Omit<RouteParsed<D>, 'body'>;
-    return handler({ actor, input, bytes: body as Uint8Array, req, res });
+    return handler({ actor, input, body: body as StreamedBody, req, res });
   });
 }

@@ -1,7 +1,9 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { spawnWorker } from '../../workerThread.js';
 import { DomainError } from '../errors.js';
-import { readImportRequest, type ReadImport, type ReadRefusal } from './readBody.js';
+import { concatBytes, readImportRequest, type ReadImport, type ReadRefusal } from './readBody.js';
+
+/** What the reader thread is sent: the body's bytes as they arrive, then the end of them. */
+export type ToReader = { kind: 'chunk'; bytes: Uint8Array } | { kind: 'end' };
 
 /** What the reader thread sends: the import read in parts small enough to deserialise without stalling the loop. */
 export type FromReader =
@@ -18,35 +20,44 @@ function refusal(r: ReadRefusal): DomainError {
 }
 
 /**
- * Reads an import request body (JSON, contract, the file and every item in it) without holding the event loop: a
- * large body is parsed and checked on a worker thread of its own, which hands the result back in small parts.
+ * Reads an import request body (JSON, contract, the file and every item in it) without holding the event loop. A
+ * large body is handed to a worker thread of its own chunk by chunk — even gathering 60 MB into one buffer costs the
+ * loop hundreds of milliseconds — and the result comes back in small parts.
  */
-export async function readImportOffLoop(bytes: Uint8Array): Promise<ReadImport> {
-  if (bytes.byteLength <= INLINE_BYTES) {
-    await nextTurn();
-    const result = readImportRequest(bytes);
+export async function readImportOffLoop(chunks: AsyncIterable<Uint8Array>): Promise<ReadImport> {
+  const parts: Uint8Array[] = [];
+  let bytes = 0;
+  for await (const c of chunks) {
+    parts.push(c);
+    bytes += c.byteLength;
+  }
+  if (bytes <= INLINE_BYTES) {
+    const result = readImportRequest(concatBytes(parts));
     if (!result.ok) throw refusal(result.refusal);
     return result.value;
   }
-  // The worker takes the bytes over (no copy) when they fill their buffer, as a large request body does.
-  const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
-  const worker = spawnWorker(import.meta.url, 'readWorker', { workerData: own, transferList: [own.buffer as ArrayBuffer] });
-  return new Promise<ReadImport>((resolve, reject) => {
-    let read: ReadImport | undefined;
-    let settled = false;
-    const settle = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      fn();
-      void worker.terminate();
-    };
-    worker.on('message', (m: FromReader) => {
-      if (m.kind === 'refused') settle(() => reject(refusal(m.refusal)));
-      else if (m.kind === 'start') read = m.head;
-      else if (m.kind === 'items') ((read!.read as unknown as Record<string, unknown[]>)[m.key]!).push(...m.items);
-      else settle(() => resolve(read!));
+  // Started once the body is in: a worker booting beside a 60 MB upload competes with it for the same cores.
+  const worker = spawnWorker(import.meta.url, 'readWorker');
+  try {
+    const done = new Promise<ReadImport>((resolve, reject) => {
+      let read: ReadImport | undefined;
+      worker.on('message', (m: FromReader) => {
+        if (m.kind === 'refused') reject(refusal(m.refusal));
+        else if (m.kind === 'start') read = m.head;
+        else if (m.kind === 'items') (read!.read as unknown as Record<string, unknown[]>)[m.key]!.push(...m.items);
+        else resolve(read!);
+      });
+      worker.on('error', reject);
+      worker.on('exit', (code) => reject(new Error(`the import reader stopped (exit code ${code})`)));
     });
-    worker.on('error', (err) => settle(() => reject(err)));
-    worker.on('exit', (code) => settle(() => reject(new Error(`the import reader stopped (exit code ${code})`))));
-  });
+    for (const c of parts.splice(0)) {
+      // Handed over without a copy when the chunk owns its buffer; a view on a larger buffer is copied first.
+      const own = c.byteOffset === 0 && c.byteLength === c.buffer.byteLength ? c : new Uint8Array(c);
+      worker.postMessage({ kind: 'chunk', bytes: own } satisfies ToReader, [own.buffer as ArrayBuffer]);
+    }
+    worker.postMessage({ kind: 'end' } satisfies ToReader);
+    return await done;
+  } finally {
+    void worker.terminate();
+  }
 }

@@ -35,6 +35,17 @@ export interface ReadRefusal {
   extra?: Record<string, unknown> | undefined;
 }
 
+/** One buffer of a body's chunks. */
+export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
 /**
  * The whole of reading an import request: the JSON, the contract's body schema, then the file itself. Whatever it
  * refuses comes back as a refusal rather than thrown, so it crosses a thread boundary intact.

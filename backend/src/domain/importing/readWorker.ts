@@ -1,6 +1,6 @@
-import { parentPort, workerData } from 'node:worker_threads';
-import { readImportRequest } from './readBody.js';
-import type { FromReader } from './offThread.js';
+import { parentPort } from 'node:worker_threads';
+import { concatBytes, readImportRequest } from './readBody.js';
+import type { FromReader, ToReader } from './offThread.js';
 
 /** Items per message: each message is deserialised on the event loop, so none may be large. */
 const BATCH_ITEMS = 500;
@@ -15,25 +15,34 @@ function charsOf(value: unknown): number {
 }
 
 const post = (m: FromReader) => parentPort!.postMessage(m);
-const result = readImportRequest(workerData as Uint8Array);
-if (!result.ok) post({ kind: 'refused', refusal: result.refusal });
-else {
-  const { read, ...head } = result.value;
-  const lists = Object.entries(read) as [string, unknown[]][];
-  post({ kind: 'start', head: { ...head, read: Object.fromEntries(lists.map(([k]) => [k, []])) } as never });
-  for (const [key, list] of lists) {
-    let batch: unknown[] = [];
-    let chars = 0;
-    for (const item of list) {
-      batch.push(item);
-      chars += charsOf(item);
-      if (batch.length >= BATCH_ITEMS || chars >= BATCH_CHARS) {
-        post({ kind: 'items', key, items: batch });
-        batch = [];
-        chars = 0;
+
+function answer(bytes: Uint8Array): void {
+  const result = readImportRequest(bytes);
+  if (!result.ok) post({ kind: 'refused', refusal: result.refusal });
+  else {
+    const { read, ...head } = result.value;
+    const lists = Object.entries(read) as [string, unknown[]][];
+    post({ kind: 'start', head: { ...head, read: Object.fromEntries(lists.map(([k]) => [k, []])) } as never });
+    for (const [key, list] of lists) {
+      let batch: unknown[] = [];
+      let chars = 0;
+      for (const item of list) {
+        batch.push(item);
+        chars += charsOf(item);
+        if (batch.length >= BATCH_ITEMS || chars >= BATCH_CHARS) {
+          post({ kind: 'items', key, items: batch });
+          batch = [];
+          chars = 0;
+        }
       }
+      if (batch.length) post({ kind: 'items', key, items: batch });
     }
-    if (batch.length) post({ kind: 'items', key, items: batch });
+    post({ kind: 'done' });
   }
-  post({ kind: 'done' });
 }
+
+const chunks: Uint8Array[] = [];
+parentPort!.on('message', (m: ToReader) => {
+  if (m.kind === 'chunk') chunks.push(m.bytes);
+  else answer(concatBytes(chunks.splice(0)));
+});

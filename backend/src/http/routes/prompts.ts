@@ -18,7 +18,7 @@ import { topPrompts } from '../../domain/prompts/usage.js';
 import { exportWorkspace, importPrompts, readImportOffLoop } from '../../domain/importing/index.js';
 import { requireWrite } from '../../domain/policy.js';
 import type { Db, Tx } from '../../db/prisma.js';
-import { bind, bindRawBody, checkIfMatch, etagOf } from '../bind.js';
+import { bind, bindStreamedBody, checkIfMatch, etagOf } from '../bind.js';
 import type { AppDeps } from '../context.js';
 import { presentBranch, presentCommit, presentPrompt, presentTag } from '../present.js';
 
@@ -176,9 +176,9 @@ export function promptRoutes(router: Router, deps: AppDeps): void {
 
 export function importExportRoutes(router: Router, deps: AppDeps): void {
   // An import body may be 60 MB of JSON: it is parsed and checked off the event loop, and only then written.
-  bindRawBody(router, deps, routes.importPrompts, async ({ actor, bytes }) => {
+  bindStreamedBody(router, deps, routes.importPrompts, async ({ actor, body }) => {
     requireWrite(actor, 'importing');
-    return importPrompts(deps.db, actor, await readImportOffLoop(bytes));
+    return importPrompts(deps.db, actor, await readImportOffLoop(body.chunks));
   });
   bind(router, deps, routes.exportWorkspace, async ({ actor, input }) =>
     exportWorkspace(deps.db, actor, input.query.folder),
