@@ -87,10 +87,9 @@ async function* boundedChunks(req: Request, limit: number): AsyncGenerator<Uint8
   }
 }
 
-/** A body handed over as it streams in: its bytes, and the size the client declared (if it did). */
+/** A body handed over as it streams in (no chunks when the request has no body). */
 export interface StreamedBody {
-  chunks: AsyncIterable<Uint8Array>;
-  declaredBytes: number | undefined;
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 }
 
 function runParser(req: Request, res: Response, parser: RequestHandler): Promise<void> {
@@ -116,7 +115,7 @@ function route<D extends RouteDef>(
     res.locals.route = def.path;
     const actor = await authenticate(req, res, deps);
     if (def.scope) requireScope(actor, def.scope);
-    let body: unknown = kind === 'stream' ? { chunks: [], declaredBytes: 0 } : undefined;
+    let body: unknown = kind === 'stream' ? ({ chunks: [] } satisfies StreamedBody) : undefined;
     if (def.body && hasBody(req)) {
       if (!req.is(JSON_TYPES)) {
         fail('unsupported_media_type', 'send the body as JSON with Content-Type: application/json');
@@ -126,11 +125,12 @@ function route<D extends RouteDef>(
         await runParser(req, res, jsonParser(def.maxBodyBytes ?? deps.config.bodyLimit));
         body = req.body;
       } else {
-        const declared = req.headers['content-length'];
-        body = {
-          chunks: boundedChunks(req, def.maxBodyBytes ?? 0),
-          declaredBytes: declared === undefined ? undefined : Number(declared),
-        } satisfies StreamedBody;
+        // The JSON parser's rule for the rest: UTF-8 or no charset at all.
+        const charset = /;\s*charset=([^;\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1]?.replace(/"/g, '').toLowerCase();
+        if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+          fail('unsupported_media_type', `unsupported charset "${charset.toUpperCase()}"`);
+        }
+        body = { chunks: boundedChunks(req, def.maxBodyBytes ?? 0) } satisfies StreamedBody;
       }
     }
     const result = await handle(actor, body, req, res);

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { RocqetError, type ExportDocument, type ImportReport } from '@rocqet/sdk';
 import type { TestApp, TestWorkspace } from '../support/app.js';
-import { send } from '../support/api.js';
+import { refused, send } from '../support/api.js';
 import { allPrompts, flushUsage, startUnlimitedTestApp } from '../support/prompts.js';
 import { expectDbUnchanged } from '../support/snapshot.js';
 
@@ -121,6 +121,9 @@ describe('prompts: imports validate the whole file by the API rules, then write 
     await flushUsage(w.owner);
     return expectDbUnchanged(app.backend.pool, call, 'an import whose every item is refused');
   }
+
+  const refusedRaw = (request: () => ReturnType<typeof send>, status: number, code: Parameters<typeof refused>[3]) =>
+    refused(app, request, status, code);
 
   /** The workspace still answers every read that lists or shows its prompts. */
   async function workspaceReads(w: TestWorkspace) {
@@ -307,6 +310,20 @@ describe('prompts: imports validate the whole file by the API rules, then write 
         data: doc([prompt('long', linear([long])), prompt('bell', linear(['x']), { title: 'ring \u0007 bell' })]),
       }, true);
       assert.deepEqual(rocqet.skipped.map((s) => [s.field, s.reason]), [['commits.0.content', tooLong], ['title', bell]]);
+    });
+  });
+
+  describe('the import body, read by the import itself rather than the JSON parser', () => {
+    it('is refused like any other body: malformed JSON, a foreign charset, no body, the wrong shape', async () => {
+      const w = await app.workspace();
+      const post = (body: string | undefined, contentType = 'application/json') => () =>
+        send(app, 'POST', '/v1/import', { token: w.ownerToken, ...(body === undefined ? {} : { body, contentType }) });
+      await refusedRaw(post('{"format":'), 400, 'invalid_json');
+      await refusedRaw(post(JSON.stringify({ format: 'awesome-csv', data: 'act,prompt\nA,B\n' }), 'application/json; charset=latin1'), 415, 'unsupported_media_type');
+      await refusedRaw(post(JSON.stringify({ format: 'awesome-csv', data: 'x' }), 'text/plain'), 415, 'unsupported_media_type');
+      await refusedRaw(post(undefined), 400, 'validation_failed');
+      const p = await refusedRaw(post(JSON.stringify({ format: 'awesome-csv', data: 'x', extra: 1 })), 400, 'validation_failed');
+      assert.match(p.detail ?? '', /^body/);
     });
   });
 

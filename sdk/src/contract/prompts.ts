@@ -151,7 +151,7 @@ export const ImportedPrompt = z
 
 /** One version of an imported history: the rules of a commit, and a date the database can store. */
 export const ImportedVersion = z
-  .object({ content: Content, message: CommitMessage, createdAt: StorableTimestamp.optional(), authorName: PromptTitle.optional() })
+  .object({ content: Content, message: CommitMessage, createdAt: StorableTimestamp.optional(), authorName: DisplayName.optional() })
   .superRefine((v, ctx) => storableStrings(v, ctx));
 
 export const ImportFormat = z.enum(['awesome-csv', 'fabric-jsonl', 'rocqet-json']);

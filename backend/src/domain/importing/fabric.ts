@@ -34,15 +34,9 @@ export async function importFabricEntries(db: Db, actor: Actor, read: FabricRead
     db,
     async (tx) => {
       const slice = slicer();
-      const done = new Set<string>();
       for (const [i, entry] of read.entries.entries()) {
         opts.onProgress?.(i, read.entries.length);
         await slice();
-        if (done.has(entry.slug)) {
-          report.skipped.push({ item: `line ${entry.line} "${entry.name}"`, reason: 'another line of the file has the same name' });
-          continue;
-        }
-        done.add(entry.slug);
         await importHistory(tx, actor, entry, folderId, report);
       }
     },

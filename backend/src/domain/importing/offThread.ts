@@ -24,7 +24,7 @@ function refusal(r: ReadRefusal): DomainError {
  * large body is handed to a worker thread of its own chunk by chunk — even gathering 60 MB into one buffer costs the
  * loop hundreds of milliseconds — and the result comes back in small parts.
  */
-export async function readImportOffLoop(chunks: AsyncIterable<Uint8Array>): Promise<ReadImport> {
+export async function readImportOffLoop(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<ReadImport> {
   const parts: Uint8Array[] = [];
   let bytes = 0;
   for await (const c of chunks) {
