@@ -411,7 +411,8 @@ describe('prompts: import and export', () => {
         const r = await expectDbUnchanged(app.backend.pool, () => ws.owner.importPrompts({ body: { format: 'rocqet-json', data: d } }), what);
         assert.equal(r.created, 0, what);
         assert.equal(r.skipped.length, 1, what);
-        assert.match(r.skipped[0]!.reason, reason, what);
+        const { field, reason: why } = r.skipped[0]!;
+        assert.match(field ? `${field}: ${why}` : why, reason, what);
       }
       const ok = await ws.owner.importPrompts({ body: { format: 'rocqet-json', data: valid } });
       assert.equal(ok.created, 1, 'the unspoilt document imports');
