@@ -23,3 +23,14 @@ export function fail(code: ProblemCode, detail: string, extra?: Record<string, u
 export function notFound(what: string): never {
   return fail('not_found', `${what} not found`);
 }
+
+/** A request part that breaks the contract: validation_failed, naming every field (`body.title`) and its rule. */
+export function validationFailed(where: string, issues: readonly { path: readonly PropertyKey[]; message: string }[]): DomainError {
+  const errors = issues.map((i) => ({ path: [where, ...i.path.map(String)].join('.'), message: i.message }));
+  const first = errors[0];
+  return new DomainError(
+    'validation_failed',
+    first ? `${first.path}: ${first.message}` + (errors.length > 1 ? ` (and ${errors.length - 1} more)` : '') : 'invalid',
+    { errors },
+  );
+}

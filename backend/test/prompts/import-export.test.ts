@@ -341,7 +341,7 @@ describe('prompts: import and export', () => {
         { item: 'line 2', reason: 'not valid JSON' },
         { item: 'line 3', reason: 'not a {name, versions} object' },
         { item: 'line 5', reason: 'not a {name, versions} object' },
-        { item: 'line 6 "Half pair"', reason: 'the text is not well-formed Unicode (it has a lone surrogate)' },
+        { item: 'line 6 "Half pair"', field: 'versions.0.content', reason: 'is not well-formed Unicode (it has a lone surrogate)' },
       ]);
 
       const csv = 'act,prompt,for_devs,type\nGood,"Multi\nline, with ""quotes"""' + ',TRUE,TEXT\n,no title,FALSE,TEXT\nNo prompt,,FALSE,TEXT\nToo,many,fields,here,yes\nGood,"Multi\nline, with ""quotes""",FALSE,TEXT\nGood,Different text,FALSE,TEXT\n';
@@ -411,7 +411,8 @@ describe('prompts: import and export', () => {
         const r = await expectDbUnchanged(app.backend.pool, () => ws.owner.importPrompts({ body: { format: 'rocqet-json', data: d } }), what);
         assert.equal(r.created, 0, what);
         assert.equal(r.skipped.length, 1, what);
-        assert.match(r.skipped[0]!.reason, reason, what);
+        const { field, reason: why } = r.skipped[0]!;
+        assert.match(field ? `${field}: ${why}` : why, reason, what);
       }
       const ok = await ws.owner.importPrompts({ body: { format: 'rocqet-json', data: valid } });
       assert.equal(ok.created, 1, 'the unspoilt document imports');

@@ -66,3 +66,21 @@ export const Role = z.enum(['owner', 'admin', 'editor', 'viewer']);
 export type Role = z.infer<typeof Role>;
 export const Scope = z.enum(['read', 'write', 'admin']);
 export type Scope = z.infer<typeof Scope>;
+
+/**
+ * Whether PostgreSQL can store a date and JavaScript read it back: years 1 to 9999 once the offset is applied
+ * (`Timestamp` alone lets through year 0 and offsets that carry 9999-12-31 into year 10000).
+ */
+export function isStorableDate(d: Date): boolean {
+  const year = d.getUTCFullYear();
+  return !Number.isNaN(d.getTime()) && year >= 1 && year <= 9999;
+}
+
+/**
+ * A timestamp the database can hold. Imports date their versions with it; when `Timestamp` itself refuses what the
+ * database cannot hold, this becomes the same thing.
+ */
+export const StorableTimestamp = Timestamp.refine(
+  (s) => isStorableDate(new Date(s)),
+  'must be a date between the years 1 and 9999 (UTC)',
+);

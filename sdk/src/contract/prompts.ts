@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BooleanQuery, Cursor, DisplayName, Id, Limit, Timestamp, page, repeated } from './common.js';
+import { BooleanQuery, Cursor, DisplayName, Id, Limit, StorableTimestamp, Timestamp, page, repeated } from './common.js';
 import { route } from './route.js';
 
 export const PromptSlug = z
@@ -34,6 +34,12 @@ export const Ref = z
 
 export const Content = z.string().max(200_000, 'a prompt is at most 200,000 characters');
 export const CommitMessage = z.string().trim().min(1, 'a commit needs a message').max(2_000);
+
+/** The fields a prompt is created and edited with: the API bodies and every import format share them. */
+export const PromptTitle = DisplayName.max(200);
+export const PromptDescription = z.string().max(2_000);
+export const PromptTags = z.array(TagName).max(20);
+export const TagMessage = z.string().max(2_000);
 
 export const PromptRef = z
   .string()
@@ -101,10 +107,10 @@ const P = z.strictObject({ prompt: PromptRef });
 const PName = z.strictObject({ prompt: PromptRef, name: RefName });
 
 export const CreatePromptBody = z.strictObject({
-  title: DisplayName.max(200),
+  title: PromptTitle,
   slug: PromptSlug.optional().describe('defaults to one made from the title'),
-  description: z.string().max(2_000).optional(),
-  tags: z.array(TagName).max(20).optional(),
+  description: PromptDescription.optional(),
+  tags: PromptTags.optional(),
   folderId: Id.nullable().optional(),
   content: Content,
   message: CommitMessage.optional().describe('defaults to "Create <title>"'),
@@ -118,6 +124,36 @@ export const CommitBody = z.strictObject({
   mergeParent: Id.optional().describe('the other head, when committing the resolution of a merge'),
 });
 
+/** A lone UTF-16 surrogate: JSON can carry one (`"\ud800"`), UTF-8 cannot store it. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * What PostgreSQL refuses in any text column (NUL, lone surrogates), checked in every string of an imported item so
+ * that a file is refused item by item rather than by the database halfway through. When the contract's one text
+ * rule covers these in every field schema, this refinement has nothing left to find.
+ */
+function storableStrings(value: unknown, ctx: z.RefinementCtx, path: (string | number)[] = []): void {
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) ctx.addIssue({ code: 'custom', path, message: 'must not contain NUL characters' });
+    else if (LONE_SURROGATE.test(value)) {
+      ctx.addIssue({ code: 'custom', path, message: 'is not well-formed Unicode (it has a lone surrogate)' });
+    }
+  } else if (Array.isArray(value)) value.forEach((v, i) => storableStrings(v, ctx, [...path, i]));
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) storableStrings(v, ctx, [...path, k]);
+  }
+}
+
+/** One prompt of an import file: the rules of createPrompt for the same fields. */
+export const ImportedPrompt = z
+  .object({ title: PromptTitle, description: PromptDescription, tags: PromptTags, tagMessages: z.array(TagMessage).optional() })
+  .superRefine((v, ctx) => storableStrings(v, ctx));
+
+/** One version of an imported history: the rules of a commit, and a date the database can store. */
+export const ImportedVersion = z
+  .object({ content: Content, message: CommitMessage, createdAt: StorableTimestamp.optional(), authorName: DisplayName.optional() })
+  .superRefine((v, ctx) => storableStrings(v, ctx));
+
 export const ImportFormat = z.enum(['awesome-csv', 'fabric-jsonl', 'rocqet-json']);
 export const ImportReport = z.object({
   format: ImportFormat,
@@ -125,7 +161,13 @@ export const ImportReport = z.object({
   updated: z.number().int(),
   unchanged: z.number().int(),
   commits: z.number().int(),
-  skipped: z.array(z.object({ item: z.string(), reason: z.string() })),
+  skipped: z.array(
+    z.object({
+      item: z.string().describe('which item of the file: "line N" (CSV, JSONL), the prompt path or folder (rocqet-json)'),
+      field: z.string().optional().describe('the field that broke a rule, when one did'),
+      reason: z.string(),
+    }),
+  ),
   renamed: z.array(z.object({ item: z.string(), as: z.string(), reason: z.string() })),
 });
 export type ImportReport = z.infer<typeof ImportReport>;
@@ -162,6 +204,20 @@ export const ExportDocument = z.object({
   prompts: z.array(ExportPrompt),
 });
 export type ExportDocument = z.infer<typeof ExportDocument>;
+
+export const ImportBody = z
+  .strictObject({
+    format: ImportFormat,
+    data: z.union([z.string().max(50_000_000), ExportDocument]),
+    folderId: Id.nullable().optional().describe('where the prompts go (default: the root)'),
+  })
+  .describe(
+    'The whole file is checked before anything is written, every item with the rules the API applies to the same ' +
+      'fields (title, description, tags, content size, commit message, dates) and a history as a graph (unique commit ' +
+      'ids, parents in the file or imported before, parents before children, every branch head and tag in the file). ' +
+      'Every valid item is then written in one transaction; every invalid one is left out and listed in `skipped` ' +
+      '(item, field, reason). An import that fails (a plan limit, a conflict with a concurrent writer) writes nothing.',
+  );
 
 export const promptRoutes = {
   listPrompts: route({
@@ -215,10 +271,10 @@ export const promptRoutes = {
     params: P,
     body: z
       .strictObject({
-        title: DisplayName.max(200).optional(),
+        title: PromptTitle.optional(),
         slug: PromptSlug.optional(),
-        description: z.string().max(2_000).optional(),
-        tags: z.array(TagName).max(20).optional(),
+        description: PromptDescription.optional(),
+        tags: PromptTags.optional(),
         folderId: Id.nullable().optional(),
       })
       .refine((b) => Object.keys(b).length > 0, { message: 'give at least one field to change' }),
@@ -349,7 +405,7 @@ export const promptRoutes = {
     body: z.strictObject({
       name: RefName,
       ref: Ref.optional().describe('defaults to the default branch'),
-      message: z.string().max(2_000).optional(),
+      message: TagMessage.optional(),
       force: z.boolean().optional().describe('admins: move an existing tag'),
     }),
     response: Tag,
@@ -477,11 +533,7 @@ export const promptRoutes = {
     summary: 'Import prompts: awesome-chatgpt-prompts CSV, fabric JSONL histories, or a Rocqet export (idempotent)',
     tag: 'Import and export',
     scope: 'write',
-    body: z.strictObject({
-      format: ImportFormat,
-      data: z.union([z.string().max(50_000_000), ExportDocument]),
-      folderId: Id.nullable().optional().describe('where the prompts go (default: the root)'),
-    }),
+    body: ImportBody,
     response: ImportReport,
     status: 200,
     maxBodyBytes: 60 * 1024 * 1024,

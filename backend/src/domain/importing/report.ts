@@ -1,6 +1,6 @@
-import { isTemplateError, type ImportReport } from '@rocqet/sdk';
+import type { ImportReport } from '@rocqet/sdk';
 import type { Db } from '../../db/prisma.js';
-import { DomainError, fail } from '../errors.js';
+import { fail } from '../errors.js';
 
 export function emptyReport(format: ImportReport['format']): ImportReport {
   return { format, created: 0, updated: 0, unchanged: 0, commits: 0, skipped: [], renamed: [] };
@@ -8,9 +8,20 @@ export function emptyReport(format: ImportReport['format']): ImportReport {
 
 export type Progress = (done: number, total: number) => void;
 
+export interface ImportOptions {
+  folderId?: string | null | undefined;
+  onProgress?: Progress;
+}
+
 /**
- * Refuses an import whose new prompts would pass the plan's limit before anything is written, so a refused import
- * changes nothing. (Each prompt's own transaction still checks the limit under a lock, for concurrent writers.)
+ * An import writes everything it keeps in one transaction, so that one that fails (a plan limit reached meanwhile, a
+ * concurrent writer taking a path) leaves nothing behind. The route allows 10 minutes; so does the transaction.
+ */
+export const IMPORT_TX = { timeoutMs: 600_000 };
+
+/**
+ * Refuses an import whose new prompts would pass the plan's limit before anything is written, with a message that
+ * says so. (createPrompt checks the limit again under a lock, for concurrent writers.)
  */
 export async function requireRoomFor(db: Db, workspaceId: string, adding: number): Promise<void> {
   if (adding <= 0) return;
@@ -25,13 +36,4 @@ export async function requireRoomFor(db: Db, workspaceId: string, adding: number
       { limit: workspace.maxPrompts, existing: live, adding },
     );
   }
-}
-
-/**
- * Whether an error refuses just this item of an import (reported as skipped) rather than the whole import: the
- * domain's refusals and bad front matter do; a plan limit stops everything, and so does anything unexpected.
- */
-export function skipsItem(err: unknown): err is Error {
-  if (err instanceof DomainError) return err.code !== 'limit_exceeded';
-  return isTemplateError(err);
 }

@@ -1,18 +1,19 @@
-import { DisplayName, FolderName, PromptSlug, RefName, TagName, type ExportDocument, type ImportReport } from '@rocqet/sdk';
+import type { ExportDocument, ImportReport } from '@rocqet/sdk';
 import type { Db, Tx } from '../../db/prisma.js';
 import { inTransaction } from '../../db/transaction.js';
 import type { Actor } from '../actor.js';
 import { recordAudit } from '../audit.js';
-import { DomainError, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import { listFolders, type FolderWithPath } from '../folders/folders.js';
 import { requireWrite } from '../policy.js';
 import { moveBranch } from '../prompts/commits.js';
 import { onPromptChanged } from '../prompts/hooks.js';
 import { lockWorkspaceQuota } from '../prompts/prompts.js';
-import { isAncestor } from '../versions/index.js';
-import { decodeVersion } from '../versions/index.js';
-import { writeCommit } from '../prompts/store.js';
-import { emptyReport, requireRoomFor, skipsItem, type Progress } from './report.js';
+import { parentState, writeCommit } from '../prompts/store.js';
+import { decodeVersion, isAncestor } from '../versions/index.js';
+import { readRocqetExport, type RocqetPrompt, type RocqetRead } from './readRocqet.js';
+import { emptyReport, IMPORT_TX, requireRoomFor, type ImportOptions } from './report.js';
+import { slicer } from './slices.js';
 
 /** Every version of a prompt, decoded from its stored chains in one pass over its commits. */
 async function allVersions(db: Db, promptId: string) {
@@ -91,32 +92,6 @@ export async function exportWorkspace(db: Db, actor: Actor, folderId?: string): 
   };
 }
 
-/** A folder path of the file: every segment must be a name the folders API would accept. */
-function validFolderPath(path: string): boolean {
-  return path.split('/').every((name) => name === name.trim() && FolderName.safeParse(name).success);
-}
-
-/**
- * The file is not trusted: what the API would refuse (a bad slug, folder or ref name, a default branch the prompt
- * lacks) is refused here too, so an import cannot make prompts the rest of the API cannot handle.
- */
-function checkPrompt(p: ExportDocument['prompts'][number]): { tags: string[] } {
-  const invalid = (why: string): never => {
-    throw new DomainError('import_invalid', why);
-  };
-  if (!PromptSlug.safeParse(p.slug).success) invalid(`"${p.slug}" is not a valid slug`);
-  if (p.folderPath !== null && !validFolderPath(p.folderPath)) invalid(`"${p.folderPath}" is not a valid folder path`);
-  if (!DisplayName.max(200).safeParse(p.title).success || p.title !== p.title.trim()) invalid('the title is empty or too long');
-  if (p.description.length > 2_000) invalid('the description is longer than 2,000 characters');
-  const tags = p.tags.map((t) => TagName.safeParse(t));
-  if (tags.length > 20 || tags.some((t) => !t.success)) invalid('the tags are not valid');
-  const names = [...p.branches.map((b) => b.name), ...p.versionTags.map((t) => t.name)];
-  for (const name of names) if (!RefName.safeParse(name).success) invalid(`"${name}" is not a valid branch or tag name`);
-  if (new Set(names).size !== names.length) invalid('a branch or tag name is used twice');
-  if (!p.branches.some((b) => b.name === p.defaultBranch)) invalid(`the default branch "${p.defaultBranch}" is not one of its branches`);
-  return { tags: [...new Set(tags.map((t) => t.data!))] };
-}
-
 async function ensureFolder(tx: Tx, actor: Actor, base: FolderWithPath | null, path: string | null, cache: Map<string, string>) {
   if (!path) return base?.id ?? null;
   let parentId = base?.id ?? null;
@@ -144,72 +119,78 @@ async function ensureFolder(tx: Tx, actor: Actor, base: FolderWithPath | null, p
 }
 
 /**
- * Imports a Rocqet export. Prompts and commits remember the ids they had in the exporting workspace, so importing
- * the same file again creates nothing twice, and importing a later export adds only what is new.
+ * Imports a checked Rocqet export (readRocqetExport), all in one transaction. Prompts and commits remember the ids
+ * they had in the exporting workspace, so importing the same file again creates nothing twice, and importing a later
+ * export adds only what is new.
  */
-export async function importRocqetExport(
-  db: Db,
-  actor: Actor,
-  doc: ExportDocument,
-  opts: { folderId?: string | null | undefined; onProgress?: Progress } = {},
-): Promise<ImportReport> {
+export async function importRocqetRead(db: Db, actor: Actor, read: RocqetRead, opts: ImportOptions = {}): Promise<ImportReport> {
   requireWrite(actor, 'importing');
   const report = emptyReport('rocqet-json');
+  report.skipped.push(...read.skipped);
   const folders = await listFolders(db, actor.workspaceId);
   const base = opts.folderId ? (folders.find((f) => f.id === opts.folderId) ?? notFound('folder')) : null;
   const known = new Set(
     (
       await db.prompt.findMany({
-        where: { workspaceId: actor.workspaceId, originId: { in: doc.prompts.map((p) => p.id) } },
+        where: { workspaceId: actor.workspaceId, originId: { in: read.prompts.map((p) => p.id) } },
         select: { originId: true },
       })
     ).map((p) => p.originId),
   );
-  await requireRoomFor(db, actor.workspaceId, doc.prompts.filter((p) => !known.has(p.id)).length);
-  const folderCache = new Map<string, string>();
-  // The folders of the file, empty ones included.
-  const folderPaths = doc.folders.filter((path) => {
-    if (validFolderPath(path)) return true;
-    report.skipped.push({ item: `folder "${path}"`, reason: 'not a valid folder path' });
-    return false;
-  });
-  if (folderPaths.length) {
-    try {
-      await inTransaction(db, async (tx) => {
-        for (const path of folderPaths) await ensureFolder(tx, actor, base, path, folderCache);
-      });
-    } catch (err) {
-      folderCache.clear();
-      throw err;
-    }
-  }
-  for (const [i, p] of doc.prompts.entries()) {
-    opts.onProgress?.(i, doc.prompts.length);
-    try {
-      await inTransaction(db, (tx) => importOne(tx, actor, p, base, folderCache, report), { timeoutMs: 300_000 });
-    } catch (err) {
-      folderCache.clear();
-      if (!skipsItem(err)) throw err;
-      report.skipped.push({ item: p.path, reason: err.message });
-    }
-  }
+  await requireRoomFor(db, actor.workspaceId, read.prompts.filter((p) => !known.has(p.id)).length);
+  await inTransaction(
+    db,
+    async (tx) => {
+      const folderCache = new Map<string, string>();
+      // The folders of the file, empty ones included.
+      for (const path of read.folders) await ensureFolder(tx, actor, base, path, folderCache);
+      const slice = slicer();
+      for (const [i, p] of read.prompts.entries()) {
+        opts.onProgress?.(i, read.prompts.length);
+        await slice();
+        await importOne(tx, actor, p, base, folderCache, report);
+      }
+    },
+    IMPORT_TX,
+  );
   return report;
+}
+
+/** Checks and imports an export document (the API checks it off the event loop first). */
+export function importRocqetExport(db: Db, actor: Actor, doc: ExportDocument, opts: ImportOptions = {}): Promise<ImportReport> {
+  return importRocqetRead(db, actor, readRocqetExport(doc), opts);
+}
+
+interface Stored {
+  id: string;
+  chainLength: number;
+  /** Its text, when this import wrote it (a commit stored before is read back from its chain). */
+  text?: string;
 }
 
 async function importOne(
   tx: Tx,
   actor: Actor,
-  p: ExportDocument['prompts'][number],
+  p: RocqetPrompt,
   base: FolderWithPath | null,
   folderCache: Map<string, string>,
   report: ImportReport,
 ) {
-  const { tags } = checkPrompt(p);
   let prompt = await tx.prompt.findFirst({ where: { workspaceId: actor.workspaceId, originId: p.id } });
   const isNew = !prompt;
-  const commits = [...p.commits].sort((a, b) => a.seq - b.seq);
-  if (!commits.length) {
-    report.skipped.push({ item: p.path, reason: 'has no commits' });
+  if (prompt) await tx.$executeRaw`SELECT 1 FROM prompt WHERE id = ${prompt.id}::uuid FOR UPDATE`;
+  const known = prompt
+    ? await tx.commit.findMany({ where: { promptId: prompt.id, originId: { not: null } }, select: { id: true, originId: true, chainLength: true } })
+    : [];
+  const idOf = new Map<string, Stored>(known.map((c) => [c.originId!, c]));
+  // A parent the file lacks must be one an earlier import of this prompt stored; otherwise the history is cut.
+  const missing = p.outsideParents.find((id) => !idOf.has(id));
+  if (missing) {
+    report.skipped.push({
+      item: p.path,
+      field: 'commits',
+      reason: `a commit names the parent ${missing}, which is neither in the file nor imported before`,
+    });
     return;
   }
   if (!prompt) {
@@ -227,27 +208,17 @@ async function importOne(
         slug: p.slug,
         title: p.title,
         description: p.description,
-        tags,
+        tags: p.tags,
         defaultBranch: p.defaultBranch,
         createdById: actor.userId,
         originId: p.id,
       },
     });
-  } else {
-    await tx.$executeRaw`SELECT 1 FROM prompt WHERE id = ${prompt.id}::uuid FOR UPDATE`;
   }
-  const known = await tx.commit.findMany({
-    where: { promptId: prompt.id, originId: { not: null } },
-    select: { id: true, originId: true, chainLength: true },
-  });
-  const idOf = new Map(known.map((c) => [c.originId!, c]));
-  const textOf = new Map(commits.map((c) => [c.id, c.content]));
   let added = 0;
-  for (const c of commits) {
+  for (const c of p.commits) {
     if (idOf.has(c.id)) continue;
-    const parent = c.parentId ? idOf.get(c.parentId) : undefined;
-    if (c.parentId && !parent) throw new DomainError('import_invalid', `commit ${c.id} names a parent the file lacks`);
-    const chainBytes = parent ? await chainBytesOf(tx, parent.id) : 0;
+    const parent = c.parentId ? idOf.get(c.parentId)! : null;
     const seqRows = await tx.$queryRaw<{ seq: number }[]>`
       UPDATE prompt SET next_seq = next_seq + 1 WHERE id = ${prompt.id}::uuid RETURNING next_seq - 1 AS seq`;
     const row = await writeCommit(tx, {
@@ -256,15 +227,18 @@ async function importOne(
       seq: seqRows[0]!.seq,
       text: c.content,
       message: c.message,
-      parent: parent && c.parentId
-        ? { id: parent.id, text: textOf.get(c.parentId)!, chainLength: parent.chainLength, chainBytes }
+      // The delta is made against the parent's stored text, never against what the file says it was.
+      parent: parent
+        ? parent.text === undefined
+          ? await parentState(tx, parent)
+          : { id: parent.id, text: parent.text, chainLength: parent.chainLength, chainBytes: await chainBytesOf(tx, parent.id) }
         : null,
-      mergeParentId: c.mergeParentId ? (idOf.get(c.mergeParentId)?.id ?? null) : null,
+      mergeParentId: c.mergeParentId ? idOf.get(c.mergeParentId)!.id : null,
       author: { id: actor.userId, name: c.authorName, tokenId: actor.tokenId },
-      createdAt: new Date(c.createdAt),
+      createdAt: c.createdAt,
       originId: c.id,
     });
-    idOf.set(c.id, { id: row.id, originId: c.id, chainLength: row.chainLength });
+    idOf.set(c.id, { id: row.id, chainLength: row.chainLength, text: c.content });
     added++;
   }
   report.commits += added;
@@ -272,30 +246,25 @@ async function importOne(
   const parents = new Map(graph.map((g) => [g.id, [g.parentId, g.mergeParentId].filter((x): x is string => !!x)]));
   const parentsOf = (id: string) => parents.get(id) ?? [];
   for (const b of p.branches) {
-    const head = idOf.get(b.head);
-    if (!head) continue;
+    const head = idOf.get(b.head)!;
     const current = await tx.branch.findFirst({ where: { promptId: prompt.id, name: b.name } });
     if (!current) {
       await tx.branch.create({ data: { workspaceId: actor.workspaceId, promptId: prompt.id, name: b.name, headId: head.id } });
     } else if (current.headId !== head.id) {
       if (isAncestor(current.headId, head.id, parentsOf)) {
         const fresh = await tx.prompt.findUniqueOrThrow({ where: { id: prompt.id } });
-        await moveBranch(tx, fresh, current, head);
+        await moveBranch(tx, fresh, current, head, head.text);
       } else report.skipped.push({ item: `${p.path}@${b.name}`, reason: 'the branch here has diverged; left as it is' });
     }
   }
-  const defaultHead = p.branches.find((b) => b.name === p.defaultBranch);
-  const defaultRow = defaultHead ? idOf.get(defaultHead.head) : undefined;
-  if (isNew && defaultRow && defaultHead) {
-    prompt = await tx.prompt.update({
-      where: { id: prompt.id },
-      data: { headCommitId: defaultRow.id, headText: textOf.get(defaultHead.head)! },
-    });
+  if (isNew) {
+    // Checked when the file was read: the default branch is one of the file's, and its head a commit of the file.
+    const head = idOf.get(p.branches.find((b) => b.name === p.defaultBranch)!.head)!;
+    prompt = await tx.prompt.update({ where: { id: prompt.id }, data: { headCommitId: head.id, headText: head.text! } });
     await onPromptChanged(tx, prompt);
   }
   for (const t of p.versionTags) {
-    const commit = idOf.get(t.commit);
-    if (!commit) continue;
+    const commit = idOf.get(t.commit)!;
     const current = await tx.tag.findFirst({ where: { promptId: prompt.id, name: t.name } });
     if (!current) {
       await tx.tag.create({

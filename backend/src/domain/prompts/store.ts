@@ -1,6 +1,6 @@
 import { Prisma, type Db, type Tx } from '../../db/prisma.js';
 import { fail } from '../errors.js';
-import { contentHash, decodeVersion, encodeVersion } from '../versions/index.js';
+import { contentHash, decodeVersion, encodeVersionOffLoop } from '../versions/index.js';
 
 export interface CommitRow {
   id: string;
@@ -98,7 +98,7 @@ export async function writeCommit(tx: Tx, c: NewCommit): Promise<CommitRow> {
   // Every writer of versions (create, commit, merge, imports) comes through here: refuse what cannot be stored
   // byte for byte as the caller's mistake, not as a server error.
   if (LONE_SURROGATE.test(c.text)) fail('validation_failed', 'the text is not well-formed Unicode (it has a lone surrogate)');
-  const stored = encodeVersion(
+  const stored = await encodeVersionOffLoop(
     c.text,
     c.parent ? { text: c.parent.text, chainLength: c.parent.chainLength, chainBytes: c.parent.chainBytes } : undefined,
   );

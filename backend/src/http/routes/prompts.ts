@@ -15,9 +15,10 @@ import { createBranch, createTag, deleteBranch, deleteTag, listBranches, listTag
 import { findPrompt, folderMap, resolveRef, type PromptRow } from '../../domain/prompts/resolve.js';
 import { readText } from '../../domain/prompts/store.js';
 import { topPrompts } from '../../domain/prompts/usage.js';
-import { exportWorkspace, importPrompts } from '../../domain/importing/index.js';
+import { exportWorkspace, importPrompts, readImportOffLoop } from '../../domain/importing/index.js';
+import { requireWrite } from '../../domain/policy.js';
 import type { Db, Tx } from '../../db/prisma.js';
-import { bind, checkIfMatch, etagOf } from '../bind.js';
+import { bind, bindStreamedBody, checkIfMatch, etagOf } from '../bind.js';
 import type { AppDeps } from '../context.js';
 import { presentBranch, presentCommit, presentPrompt, presentTag } from '../present.js';
 
@@ -180,7 +181,11 @@ export function promptRoutes(router: Router, deps: AppDeps): void {
 }
 
 export function importExportRoutes(router: Router, deps: AppDeps): void {
-  bind(router, deps, routes.importPrompts, async ({ actor, input }) => importPrompts(deps.db, actor, input.body));
+  // An import body may be 60 MB of JSON: it is parsed and checked off the event loop, and only then written.
+  bindStreamedBody(router, deps, routes.importPrompts, async ({ actor, body }) => {
+    requireWrite(actor, 'importing');
+    return importPrompts(deps.db, actor, await readImportOffLoop(body.chunks));
+  });
   bind(router, deps, routes.exportWorkspace, async ({ actor, input }) =>
     exportWorkspace(deps.db, actor, input.query.folder),
   );

@@ -1,8 +1,6 @@
 import os from 'node:os';
-import path from 'node:path';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { spawnWorker } from '../../workerThread.js';
 import { WorkerPool, type PoolStats } from './pool.js';
 import { collapseWhitespace, truncateText } from './text.js';
 import type { Embedder } from './types.js';
@@ -73,22 +71,7 @@ export class LocalEmbedder implements Embedder {
 
 /** Starts local-worker with the same extension as this module: .ts under tsx, .js once compiled. */
 export function spawnModelWorker(): Worker {
-  const ext = path.extname(fileURLToPath(import.meta.url));
-  const workerUrl = new URL(`./local-worker${ext}`, import.meta.url);
-  const options = { execArgv: process.execArgv };
-  if (/^\.[cm]?ts$/.test(ext)) {
-    // On Node 20 tsx installs its loader hooks in the main thread only, so an inherited `--import tsx` does not
-    // reach the worker: the worker registers tsx itself before importing the TypeScript entry.
-    // createRequire rather than import.meta.resolve, which tsx's CommonJS transform does not provide.
-    // That resolves to the package's CommonJS build (index.cjs), which in tsx 4.23 registers its loader by a path
-    // relative to itself that does not exist ("Cannot find module …/dist/esm/api/esm/index.mjs"); the ESM build
-    // beside it (index.mjs) registers correctly.
-    const tsxApi = createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs');
-    const tsx = pathToFileURL(tsxApi).href;
-    const bootstrap = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(workerUrl.href)}); });`;
-    return new Worker(bootstrap, { ...options, eval: true });
-  }
-  return new Worker(workerUrl, options);
+  return spawnWorker(import.meta.url, 'local-worker');
 }
 
 function positiveInteger(name: string, value: number): number {
