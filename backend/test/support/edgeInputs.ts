@@ -8,12 +8,14 @@ import fc from 'fast-check';
 
 /** Unicode edge cases: lone surrogates, NUL and other controls, noncharacters, marks, bidi, and very long text. */
 export const edgeText: fc.Arbitrary<string> = fc.oneof(
+  // What PostgreSQL cannot store first: these broke the API; the rest must simply be answered.
+  { arbitrary: fc.constantFrom('\ud800', '\udfff', 'a\ud800b', '\udc00\ud800', 'ok\udbff', '\u0000', 'a\u0000b'), weight: 6 },
   {
     arbitrary: fc.constantFrom(
-      '\ud800', '\udfff', 'a\ud800b', '\udc00\ud800', 'ok\udbff', '\u0000', 'a\u0000b', '\u0001\u0007\u001b[31m\u007f', '\t\r\n',
-      '\uffff', '\ufffe', '\ufeffBOM', 'e\u0301', '\u202eevil\u202c', '\u200f\u200d', '👩‍💻🏳️‍🌈', '\u0085\u2028\u2029', '',
+      '\u0001\u0007\u001b[31m\u007f', '\t\r\n', '\uffff', '\ufffe', '\ufeffBOM', 'e\u0301', '\u202eevil\u202c', '\u200f\u200d', '👩‍💻🏳️‍🌈',
+      '\u0085\u2028\u2029', '',
     ),
-    weight: 6,
+    weight: 3,
   },
   { arbitrary: fc.integer({ min: 1, max: 400 }).map((n) => `e${'\u0301'.repeat(n)}`), weight: 1 },
   { arbitrary: fc.constantFrom(2_001, 50_000, 200_001).map((n) => 'x'.repeat(n)), weight: 1 },
@@ -39,12 +41,16 @@ const anyInstant = fc
 
 /** Instants at and past what PostgreSQL and toISOString carry, and offsets that carry one over a limit. */
 export const edgeTimestamp: fc.Arbitrary<string> = fc.oneof(
-  fc.constantFrom(
-    '0000-01-01T00:00:00Z', '0001-01-01T00:00:00Z', '0001-01-01T00:00:00+00:01', '9999-12-31T23:59:59Z', '9999-12-31T23:59:59-23:59',
-    '9999-12-31T23:59:59+23:59', '+275760-09-13T00:00:00Z', '-271821-04-20T00:00:00Z', '-004714-11-24T00:00:00Z', '+010000-01-01T00:00:00Z',
-    '2026-02-29T00:00:00Z', '2026-12-01T10:00:00.123456789+05:30', '1970-01-01T00:00:00Z',
-  ),
-  anyInstant,
+  { arbitrary: fc.constantFrom('0000-01-01T00:00:00Z', '0000-06-15T12:00:00+05:00', '9999-12-31T23:59:59-23:59', '9999-12-31T12:00:00-12:00'), weight: 4 },
+  {
+    arbitrary: fc.constantFrom(
+      '0001-01-01T00:00:00Z', '0001-01-01T00:00:00+00:01', '9999-12-31T23:59:59Z', '9999-12-31T23:59:59+23:59', '+275760-09-13T00:00:00Z',
+      '-271821-04-20T00:00:00Z', '-004714-11-24T00:00:00Z', '+010000-01-01T00:00:00Z', '2026-02-29T00:00:00Z',
+      '2026-12-01T10:00:00.123456789+05:30', '1970-01-01T00:00:00Z',
+    ),
+    weight: 3,
+  },
+  { arbitrary: anyInstant, weight: 1 },
 );
 
 /** Numbers at and beyond int32, 2^53 and int64, and the odd ones JSON can carry. */
@@ -67,13 +73,13 @@ const base64 = (v: unknown) => Buffer.from(JSON.stringify(v) ?? 'null').toString
 
 /** A cursor of any JSON shape, including each list's own shape holding out-of-range values. */
 export const forgedCursor: fc.Arbitrary<string> = fc.oneof(
-  { arbitrary: fc.jsonValue({ maxDepth: 3 }).map(base64), weight: 3 },
-  { arbitrary: fc.constantFrom(null, true, 0, '', [], {}, [null, null]).map(base64), weight: 2 },
-  { arbitrary: fc.tuple(edgeTimestamp, fc.uuid()).map(base64), weight: 2 },
-  { arbitrary: fc.tuple(edgeTimestamp, fc.uuid(), fc.jsonValue()).map(base64), weight: 1 },
-  { arbitrary: edgeNumber.map(base64), weight: 2 },
-  { arbitrary: edgeNumberText.map(base64), weight: 1 },
+  { arbitrary: fc.constantFrom(null, true, 0, '', 'x', [], {}, [null, null], [1], { o: null }).map(base64), weight: 3 },
+  { arbitrary: edgeNumber.map(base64), weight: 3 },
+  { arbitrary: fc.tuple(edgeTimestamp, fc.uuid()).map(base64), weight: 3 },
   { arbitrary: fc.record({ o: fc.oneof(edgeNumber, fc.jsonValue()), f: fc.oneof(fc.string(), fc.jsonValue()) }).map(base64), weight: 2 },
+  { arbitrary: fc.jsonValue({ maxDepth: 3 }).map(base64), weight: 2 },
+  { arbitrary: fc.tuple(edgeTimestamp, fc.uuid(), fc.jsonValue()).map(base64), weight: 1 },
+  { arbitrary: edgeNumberText.map(base64), weight: 1 },
   { arbitrary: fc.integer({ min: 10, max: 200 }).map((n) => base64(JSON.parse('['.repeat(n) + ']'.repeat(n)))), weight: 1 },
   { arbitrary: fc.string({ maxLength: 40 }), weight: 1 },
 );
@@ -84,8 +90,8 @@ export const SEARCH_PIECES = [
   '😀', 'שלום', '%', '_', '.', '@', '/', '+', 'gpt-4', 'well-known', ':A', ':*',
 ];
 export const pathologicalSearch: fc.Arbitrary<string> = fc.oneof(
-  fc.array(fc.constantFrom(...SEARCH_PIECES), { minLength: 1, maxLength: 200 }).map((p) => p.join('')),
-  fc.tuple(fc.constantFrom('-', '- ', '-!', '!', '(', '"', 'or ', '-\u3000'), fc.integer({ min: 30, max: 250 })).map(([p, n]) => `${p.repeat(n)}x`),
+  { arbitrary: fc.tuple(fc.constantFrom('-', '- ', '-!', '-&', '-\u3000', '!', '(', '"', 'or '), fc.integer({ min: 30, max: 200 })).map(([p, n]) => `${p.repeat(n)}x`), weight: 2 },
+  { arbitrary: fc.array(fc.constantFrom(...SEARCH_PIECES), { minLength: 1, maxLength: 200 }).map((p) => p.join('')), weight: 1 },
 );
 
 /**
