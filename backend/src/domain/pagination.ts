@@ -1,7 +1,12 @@
+import { Id, Timestamp } from '@rocqet/sdk';
 import { z } from 'zod';
 import { fail } from './errors.js';
 
-/** Cursors are opaque to clients: base64url JSON of the last row's sort key. */
+/**
+ * Cursors are opaque to clients: base64url JSON of the last row's sort key. Every list decodes its cursor here,
+ * against the schema of its key, so a forged cursor of any shape (null, a number, a nested object, a date PostgreSQL
+ * cannot hold, an integer past its column) is `invalid_cursor` and never reaches SQL.
+ */
 export function encodeCursor(key: unknown): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
@@ -25,4 +30,5 @@ export function paginate<Row>(rows: Row[], limit: number, keyOf: (row: Row) => u
   return { items, nextCursor: more && last !== undefined ? encodeCursor(keyOf(last)) : null };
 }
 
-export const TimeIdKey = z.tuple([z.iso.datetime(), z.uuid()]);
+/** (created_at, id): the key of the lists ordered by creation; the date is the contract's own Timestamp. */
+export const TimeIdKey = z.tuple([Timestamp, Id]);

@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import type { Db, Tx } from '../db/prisma.js';
 import { fail, notFound } from '../domain/errors.js';
 import { listFolders, type FolderWithPath } from '../domain/folders/folders.js';
+import { decodeCursor, encodeCursor } from '../domain/pagination.js';
 import type { Embedder } from './embedder/index.js';
 import { QueryVectorCache } from './queryCache.js';
 import { vectorLiteral } from './vectors.js';
+import { webSearchText } from './websearch.js';
 
 export type SearchMode = 'hybrid' | 'fulltext' | 'semantic';
 export type MatchedBy = 'fulltext' | 'trigram' | 'semantic';
@@ -163,30 +166,19 @@ export function queryWords(q: string): string[] {
   return [...new Set(q.match(/[\p{L}\p{N}]+/gu) ?? [])].slice(0, 64);
 }
 
-interface Cursor {
-  o: number;
-  f: string;
-}
+/** A page of one ranked list: its offset, and the fingerprint of the query and filters that ranked it. */
+const SearchCursor = z.strictObject({ o: z.number().int().min(0).max(MAX_CANDIDATES), f: z.string() });
 
 function fingerprint(workspaceId: string, p: SearchParams, mode: SearchMode): string {
   const key = JSON.stringify([workspaceId, p.q, mode, p.folder ?? null, [...(p.tags ?? [])].sort(), p.author ?? null, p.updatedSince?.toISOString() ?? null]);
   return createHash('sha256').update(key).digest('base64url').slice(0, 16);
 }
 
-function decodeCursor(cursor: string, expected: string): number {
-  let parsed: Cursor;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Cursor;
-  } catch {
-    return fail('invalid_cursor', 'the cursor is not one this endpoint returned');
-  }
-  if (!Number.isInteger(parsed.o) || parsed.o < 0 || parsed.o > MAX_CANDIDATES) fail('invalid_cursor', 'the cursor is not one this endpoint returned');
+function offsetOf(cursor: string | undefined, expected: string): number {
+  const parsed = decodeCursor(cursor, SearchCursor);
+  if (parsed === undefined) return 0;
   if (parsed.f !== expected) fail('invalid_cursor', 'the cursor belongs to another query or other filters; start again without it');
   return parsed.o;
-}
-
-function encodeCursor(offset: number, f: string): string {
-  return Buffer.from(JSON.stringify({ o: offset, f } satisfies Cursor)).toString('base64url');
 }
 
 export function escapeHtml(s: string): string {
@@ -249,7 +241,7 @@ export async function search(
   }
 
   const fp = fingerprint(workspaceId, params, mode);
-  const offset = params.cursor ? decodeCursor(params.cursor, fp) : 0;
+  const offset = offsetOf(params.cursor, fp);
   const depth = Math.min(MAX_CANDIDATES, Math.max(MIN_DEPTH, offset + limit));
 
   return db.$transaction(
@@ -264,10 +256,11 @@ export async function search(
                 -- Live prompts, counted up to the exact-kNN limit (an index-only scan that stops there).
                 (SELECT count(*) FROM (SELECT 1 FROM prompt WHERE workspace_id = $4::uuid AND deleted_at IS NULL LIMIT $5) s)::int AS live,
                 set_config('pg_trgm.word_similarity_threshold', $2, true), set_config('enable_seqscan', 'off', true),
-                -- Web-search syntax, taken literally (advanced queries): English (stemmed, stop words dropped);
-                -- 'simple' only when English leaves nothing, e.g. "the who".
-                (SELECT CASE WHEN numnode(e) > 0 THEN e ELSE websearch_to_tsquery('simple'::regconfig, $3) END
-                   FROM websearch_to_tsquery('english'::regconfig, $3) AS e)::text AS strict,
+                -- Web-search syntax, taken literally (advanced queries; $6 is the query rebuilt from its tokens, see
+                -- websearch.ts): English (stemmed, stop words dropped); 'simple' only when English leaves nothing,
+                -- e.g. "the who".
+                (SELECT CASE WHEN numnode(e) > 0 THEN e ELSE websearch_to_tsquery('simple'::regconfig, $6) END
+                   FROM websearch_to_tsquery('english'::regconfig, $6) AS e)::text AS strict,
                 -- The query's distinct lexemes (the BM25 terms) with their share of prompts from ANALYZE's statistics
                 -- (null: not among the most common lexemes; then the least common listed share bounds it).
                 (SELECT json_agg(json_build_object('t', '''' || replace(replace(l, E'\\\\', E'\\\\\\\\'), '''', '''''') || '''', 'f',
@@ -283,6 +276,7 @@ export async function search(
         q,
         workspaceId,
         vector ? exactMax + 1 : 0,
+        webSearchText(q),
       );
       const exact = vector !== null && (prep?.live ?? Infinity) <= exactMax;
       const tsq = lexicalQuery(prep?.strict ?? '', prep?.terms ?? [], isAdvancedQuery(q));
@@ -319,7 +313,7 @@ export async function search(
       return {
         items,
         facets: facets(ranked, byFolder),
-        nextCursor: offset + limit < ranked.length ? encodeCursor(offset + limit, fp) : null,
+        nextCursor: offset + limit < ranked.length ? encodeCursor({ o: offset + limit, f: fp } satisfies z.input<typeof SearchCursor>) : null,
         mode,
         pending: details.pending,
         total: ranked.length,

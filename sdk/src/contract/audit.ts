@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, Limit, Cursor, Timestamp, page } from './common.js';
+import { Id, Limit, Cursor, Text, Timestamp, page } from './common.js';
 import { route } from './route.js';
 
 export const AuditEntry = z.object({
@@ -33,9 +33,9 @@ export const auditRoutes = {
       limit: Limit,
       cursor: Cursor.optional(),
       actor: Id.optional().describe('user id: what they did, and what was done through tokens they created for others'),
-      action: z.string().min(1).max(100).optional().describe('exact action, or a prefix ending in "." (folder.)'),
-      resourceType: z.string().min(1).max(50).optional(),
-      resourceId: z.string().min(1).max(100).optional(),
+      action: Text.min(1).max(100).optional().describe('exact action, or a prefix ending in "." (folder.)'),
+      resourceType: Text.min(1).max(50).optional(),
+      resourceId: Text.min(1).max(100).optional(),
       since: Timestamp.optional(),
       until: Timestamp.optional(),
     }),

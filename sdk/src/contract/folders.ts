@@ -1,11 +1,9 @@
 import { z } from 'zod';
-import { BooleanQuery, Id, Timestamp } from './common.js';
+import { BooleanQuery, Id, Text, Timestamp } from './common.js';
 import { route } from './route.js';
 
 /** A folder name is one segment of a prompt's path, so it cannot hold a slash. */
-export const FolderName = z
-  .string()
-  .trim()
+export const FolderName = Text.trim()
   .min(1, 'must not be empty')
   .max(100, 'must be at most 100 characters')
   .refine((s) => !s.includes('/'), 'must not contain "/"')

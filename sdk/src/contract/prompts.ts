@@ -1,49 +1,41 @@
 import { z } from 'zod';
-import { BooleanQuery, Cursor, DisplayName, Id, Limit, StorableTimestamp, Timestamp, page, repeated } from './common.js';
+import { BooleanQuery, Cursor, DisplayName, Id, Limit, StorableTimestamp, Text, Timestamp, dictionary, page, repeated } from './common.js';
 import { route } from './route.js';
 
-export const PromptSlug = z
-  .string()
-  .min(1)
+export const PromptSlug = Text.min(1)
   .max(100)
   .regex(/^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$/, 'must be lowercase letters, digits, ".", "_" and inner "-"');
 
-export const TagName = z
-  .string()
-  .trim()
+export const TagName = Text.trim()
   .min(1)
   .max(50)
   .regex(/^[^\s,/]+$/, 'must be one word without commas or slashes')
   .transform((s) => s.toLowerCase());
 
 /** Branch and tag names: git's rules, simplified. */
-export const RefName = z
-  .string()
-  .min(1)
+export const RefName = Text.min(1)
   .max(100)
   .regex(/^(?!.*\.\.)(?!.*\/\/)[A-Za-z0-9][A-Za-z0-9._/-]*(?<![./])$/, 'must be letters, digits, ".", "_", "-" and "/"')
   .refine((s) => !s.startsWith('#'), 'must not start with #');
 
 /** A ref: a commit id, `#seq`, a tag or a branch, resolved in that order. */
-export const Ref = z
-  .string()
-  .min(1)
+export const Ref = Text.min(1)
   .max(100)
   .refine((s) => s !== '.' && s !== '..', 'is not a ref')
   .describe('commit id, #seq, tag or branch');
 
-export const Content = z.string().max(200_000, 'a prompt is at most 200,000 characters');
-export const CommitMessage = z.string().trim().min(1, 'a commit needs a message').max(2_000);
+export const Content = Text.max(200_000, 'a prompt is at most 200,000 characters');
+/** What a prompt is for, shown in lists and search. */
+export const Description = Text.max(2_000);
+export const CommitMessage = Text.trim().min(1, 'a commit needs a message').max(2_000);
 
 /** The fields a prompt is created and edited with: the API bodies and every import format share them. */
 export const PromptTitle = DisplayName.max(200);
-export const PromptDescription = z.string().max(2_000);
+export const PromptDescription = Description;
 export const PromptTags = z.array(TagName).max(20);
-export const TagMessage = z.string().max(2_000);
+export const TagMessage = Text.max(2_000);
 
-export const PromptRef = z
-  .string()
-  .min(1)
+export const PromptRef = Text.min(1)
   .max(500)
   .describe('prompt id, or its path: folder/sub/slug (URL-encoded)');
 
@@ -489,7 +481,7 @@ export const promptRoutes = {
     params: P,
     body: z.strictObject({
       ref: Ref.optional(),
-      values: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+      values: dictionary(Text, z.union([Text, z.number(), z.boolean()])).default({}),
       strict: z.boolean().optional(),
     }),
     response: z.object({

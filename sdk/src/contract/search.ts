@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Cursor, Id, Timestamp, repeated } from './common.js';
+import { Cursor, Id, Text, Timestamp, repeated } from './common.js';
 import { Prompt, TagName } from './prompts.js';
 import { route } from './route.js';
 
@@ -7,16 +7,12 @@ export const SearchMode = z.enum(['hybrid', 'fulltext', 'semantic'], { error: 'm
 export type SearchMode = z.infer<typeof SearchMode>;
 
 export const SearchQuery = z.strictObject({
-  q: z
-    .string({ error: 'is required' })
-    .trim()
+  q: Text.trim()
     .min(1, 'must not be empty')
     .max(500, 'must be at most 500 characters')
     .describe('words, "quoted phrases", -excluded, or: web-search syntax'),
   mode: SearchMode.default('hybrid'),
-  folder: z
-    .string()
-    .min(1, 'must not be empty')
+  folder: Text.min(1, 'must not be empty')
     .max(1000)
     .optional()
     .describe('a folder id or path: results from it and its subfolders'),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DisplayName, Id, Role, Slug, Timestamp } from './common.js';
+import { DisplayName, Id, Role, Slug, Text, Timestamp } from './common.js';
 import { route } from './route.js';
 
 export const WorkspaceType = z.enum(['personal', 'team', 'enterprise']);
@@ -28,7 +28,7 @@ export const Workspace = z.object({
 });
 export type Workspace = z.infer<typeof Workspace>;
 
-export const WorkspaceRef = z.string().min(1).max(64).describe('workspace id or slug');
+export const WorkspaceRef = Text.min(1).max(64).describe('workspace id or slug');
 
 export const CreateWorkspaceBody = z
   .strictObject({ slug: Slug, name: DisplayName, type: WorkspaceType.default('team'), plan: Plan.optional() })

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { Seq } from '@rocqet/sdk';
 import type { Db, Tx } from '../../db/prisma.js';
 import type { Actor } from '../actor.js';
 import { recordAudit } from '../audit.js';
@@ -119,7 +119,7 @@ export async function moveBranch(
 export async function listHistory(db: Db, actor: Actor, promptRef: string, q: { ref?: string | undefined; limit: number; cursor?: string | undefined }) {
   const prompt = await findPrompt(db, actor.workspaceId, promptRef);
   const start = await resolveRef(db, prompt, q.ref);
-  const before = decodeCursor(q.cursor, z.number().int().positive());
+  const before = decodeCursor(q.cursor, Seq);
   const rows = await db.$queryRaw<{ id: string }[]>`
     WITH RECURSIVE reach AS (
       SELECT id, parent_id, merge_parent_id, seq FROM prompt_commit WHERE id = ${start.id}::uuid

@@ -1,3 +1,4 @@
+import { Seq } from '@rocqet/sdk';
 import type { Db, Tx } from '../../db/prisma.js';
 import { fail, notFound } from '../errors.js';
 import { listFolders, type FolderWithPath } from '../folders/folders.js';
@@ -69,9 +70,11 @@ export async function resolveRef(db: Db | Tx, prompt: { id: string; defaultBranc
     const commit = await db.commit.findFirst({ where: { id: name, promptId: prompt.id }, select: commitColumns });
     if (commit) return commit;
   }
-  const seq = /^#(\d{1,9})$/.exec(name);
-  if (seq?.[1]) {
-    const commit = await db.commit.findFirst({ where: { promptId: prompt.id, seq: Number(seq[1]) }, select: commitColumns });
+  const digits = /^#(\d+)$/.exec(name)?.[1];
+  if (digits !== undefined) {
+    // A number past the seq column's range names no commit (and must not reach SQL); tag names never start with #.
+    const seq = Seq.safeParse(Number(digits));
+    const commit = seq.success ? await db.commit.findFirst({ where: { promptId: prompt.id, seq: seq.data }, select: commitColumns }) : null;
     if (commit) return commit;
     fail('ref_not_found', `this prompt has no commit ${name}`);
   }

@@ -1,3 +1,4 @@
+import { LONE_SURROGATE } from '@rocqet/sdk';
 import { Prisma, type Db, type Tx } from '../../db/prisma.js';
 import { fail } from '../errors.js';
 import { contentHash, decodeVersion, encodeVersionOffLoop } from '../versions/index.js';
@@ -89,9 +90,6 @@ export interface NewCommit {
   createdAt?: Date;
   originId?: string | null;
 }
-
-/** A lone UTF-16 surrogate: JSON can carry one (`"\ud800"`), UTF-8 cannot store it. */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** Stores a commit as a delta against its first parent, or as a snapshot when the revlog policy says so. */
 export async function writeCommit(tx: Tx, c: NewCommit): Promise<CommitRow> {
