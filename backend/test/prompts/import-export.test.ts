@@ -341,7 +341,7 @@ describe('prompts: import and export', () => {
         { item: 'line 2', reason: 'not valid JSON' },
         { item: 'line 3', reason: 'not a {name, versions} object' },
         { item: 'line 5', reason: 'not a {name, versions} object' },
-        { item: 'line 6 "Half pair"', field: 'versions.0.content', reason: 'is not well-formed Unicode (it has a lone surrogate)' },
+        { item: 'line 6 "Half pair"', field: 'versions.0.content', reason: 'must be well-formed Unicode (it holds a lone UTF-16 surrogate)' },
       ]);
 
       const csv = 'act,prompt,for_devs,type\nGood,"Multi\nline, with ""quotes"""' + ',TRUE,TEXT\n,no title,FALSE,TEXT\nNo prompt,,FALSE,TEXT\nToo,many,fields,here,yes\nGood,"Multi\nline, with ""quotes""",FALSE,TEXT\nGood,Different text,FALSE,TEXT\n';

@@ -162,7 +162,7 @@ describe('prompts: imports validate the whole file by the API rules, then write 
       const bad = prompt('year-zero', [commit({ seq: 1, createdAt: '0000-06-01T00:00:00Z' })]);
       const report = await imported(w, { format: 'rocqet-json', data: doc([bad]) }, true);
       assert.deepEqual(report.skipped, [
-        { item: 'year-zero', field: 'commits.0.createdAt', reason: 'must be a date between the years 1 and 9999 (UTC)' },
+        { item: 'year-zero', field: 'commits.0.createdAt', reason: 'must be between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z' },
       ]);
       // The same with an offset that carries the last day of 9999 into year 10000.
       bad.commits[0]!.createdAt = '9999-12-31T23:59:59-23:59';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AuditEntry } from './audit.js';
-import { Id } from './common.js';
+import { Id, Text } from './common.js';
 import { route } from './route.js';
 
 /** What a client needs to invalidate: the prompt an entry is about, where it lives, and the ref it moved. */
@@ -26,7 +26,7 @@ export const FeedQuery = z.strictObject({
   after: FeedCursor.optional().describe(
     'resume after this event id (the Last-Event-ID header wins when both are given); without either, the feed starts now',
   ),
-  prompt: z.string().min(1).max(1000).optional().describe('only events about this prompt (id or path)'),
+  prompt: Text.min(1).max(1000).optional().describe('only events about this prompt (id or path)'),
   folder: Id.optional().describe('only events about this folder, its subfolders and the prompts in them'),
   types: z
     .string()

@@ -171,7 +171,9 @@ export const ExportCommit = z.object({
   mergeParentId: Id.nullable(),
   message: z.string(),
   authorName: z.string(),
-  createdAt: Timestamp,
+  // Any ISO date here: an import checks each commit's date by the API's rule itself, so one bad date is reported
+  // against its prompt (commits.N.createdAt) instead of refusing the whole file.
+  createdAt: z.iso.datetime({ offset: true }),
   content: z.string(),
 });
 export const ExportPrompt = z.object({

@@ -1,4 +1,4 @@
-import { TagName } from '@rocqet/sdk';
+import { TagName, Text } from '@rocqet/sdk';
 import { fail } from '../errors.js';
 import { parseCsv } from './csv.js';
 import { checkPromptFields, checkVersion, skip, type FieldNames, type Skip } from './rules.js';
@@ -50,6 +50,12 @@ export function readAwesomeCsv(text: string): AwesomeRead {
     }
     // The type is a category: it becomes a tag when it is a valid tag name, and is left out otherwise.
     const tags = new Set<string>();
+    const typeText = type >= 0 ? Text.safeParse(fields[type] ?? '') : undefined;
+    if (typeText && !typeText.success) {
+      // Not a category that is merely no tag name: text no field can store (a lone surrogate, NUL).
+      out.skipped.push({ item: named, field: 'type', reason: typeText.error.issues[0]?.message ?? 'invalid text' });
+      continue;
+    }
     const kind = type >= 0 ? TagName.safeParse(fields[type] ?? '') : undefined;
     if (kind?.success) tags.add(kind.data);
     if (forDevs >= 0 && /^(true|yes|1)$/i.test((fields[forDevs] ?? '').trim())) tags.add('dev');
