@@ -78,7 +78,8 @@ export interface DemoImport {
 
 /**
  * Fills the demo workspace from the shared awesome-chatgpt-prompts CSV and records that it is done. An import that
- * stops half-way (the process dies, or this throws) leaves the record at "importing", and the next start resumes it.
+ * stops half-way (the process dies, or this throws) writes nothing (one transaction) and leaves the record at
+ * "importing"; the next start runs it again, creating only what is missing.
  */
 export async function importDemo(
   db: Db,
