@@ -18,6 +18,19 @@ export interface Config {
   rateLimit: { limit: number; windowMs: number };
   /** Check every response against the contract (on in tests; a mismatch is a bug, answered as 500). */
   validateResponses: boolean;
+  collab: CollabConfig;
+}
+
+/** Collaborative drafts (collab/): persistence and the limits each connection is held to. */
+export interface CollabConfig {
+  /** A changed draft is stored at most this long after its first unsaved edit. */
+  persistMs: number;
+  /** A connection that sends nothing this long is closed (a live y-websocket client renews awareness every 15 s). */
+  idleMs: number;
+  maxMessageBytes: number;
+  maxDocumentBytes: number;
+  maxConnectionsPerToken: number;
+  maxConnectionsPerDocument: number;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -73,5 +86,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     poolSize: int(env, 'DATABASE_POOL_SIZE', 10),
     rateLimit: { limit: int(env, 'RATE_LIMIT', 600), windowMs: int(env, 'RATE_LIMIT_WINDOW_MS', 60_000) },
     validateResponses: env.ROCQET_VALIDATE_RESPONSES === '1',
+    collab: {
+      persistMs: int(env, 'ROCQET_COLLAB_PERSIST_MS', 2_000),
+      idleMs: int(env, 'ROCQET_COLLAB_IDLE_MS', 300_000),
+      maxMessageBytes: int(env, 'ROCQET_COLLAB_MAX_MESSAGE_BYTES', 1_048_576),
+      maxDocumentBytes: int(env, 'ROCQET_COLLAB_MAX_DOCUMENT_BYTES', 4_194_304),
+      maxConnectionsPerToken: int(env, 'ROCQET_COLLAB_MAX_CONNECTIONS_PER_TOKEN', 50),
+      maxConnectionsPerDocument: int(env, 'ROCQET_COLLAB_MAX_CONNECTIONS_PER_DOCUMENT', 200),
+    },
   };
 }

@@ -78,6 +78,7 @@ async function main() {
   out('');
   out(`Rocqet is running at ${url}  (database: ${embedded ? 'embedded, ' + path.join(config.dataDir, 'db') : 'DATABASE_URL'})`);
   out(`API docs:  ${url}/docs   (OpenAPI: ${url}/openapi.json)`);
+  out(`Drafts:    ${backend.collabUrl}/<promptId>/<branch>   (y-websocket; Authorization header or ?ticket= from POST /v1/collab/tickets)`);
   if (demo.imported) {
     out(`Demo workspace "${DEMO_SLUG}": imported ${demo.imported.created} prompts (${demo.imported.skipped} skipped, ${demo.imported.renamed} renamed duplicate titles).`);
   }

@@ -15,6 +15,8 @@ import { createMetrics } from './http/metrics.js';
 import { Redis } from 'ioredis';
 import { createMemoryRateLimiter, createRedisRateLimiter } from './http/rateLimit.js';
 import { UsageCounter } from './domain/prompts/usage.js';
+import { CollabServer } from './collab/server.js';
+import { COLLAB_PATH } from './collab/authenticate.js';
 
 export const version = (
   JSON.parse(readFileSync(path.join(repoRoot, 'backend', 'package.json'), 'utf8')) as { version: string }
@@ -22,6 +24,9 @@ export const version = (
 
 export interface Backend {
   url: string;
+  /** y-websocket's serverUrl for drafts: ws://host:port/collab (rooms are <promptId>/<branch>). */
+  collabUrl: string;
+  collab: CollabServer;
   db: Db;
   search: SearchService;
   pool: pg.Pool;
@@ -65,7 +70,9 @@ export async function startBackend(
   const usage = new UsageCounter(db).start();
   // Search: the embedder (ROCQET_EMBEDDER) and the worker that embeds prompts after their commits.
   const search = options.search ? options.search(db) : createSearchService({ db, logger: log });
+  const collab = new CollabServer({ db, pool, logger: log, config: config.collab, registry: metrics.registry });
   const app = createApp({
+    collab,
     db,
     pool,
     config,
@@ -88,6 +95,7 @@ export async function startBackend(
       const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
     });
   } catch (err) {
+    await collab.close().catch(() => {});
     await usage.stop().catch(() => {});
     await search.close().catch(() => {});
     redis?.disconnect();
@@ -96,6 +104,7 @@ export async function startBackend(
     throw listenError(err as NodeJS.ErrnoException, config);
   }
   server.keepAliveTimeout = 65_000;
+  collab.attach(server);
   // Node answers malformed or oversized requests itself, before Express, with an empty body; answer them as problems.
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (!socket.writable) return socket.destroy();
@@ -113,12 +122,16 @@ export async function startBackend(
   let closing: Promise<void> | undefined;
   return {
     url: `http://${host}:${port}`,
+    collabUrl: `ws://${host}:${port}${COLLAB_PATH}`,
+    collab,
     db,
     search,
     pool,
     logger: log,
     close() {
       closing ??= (async () => {
+        // Drafts first: their clients are told to reconnect and every unsaved edit is stored while the pool is up.
+        await collab.close().catch((err: unknown) => log.error({ err }, 'collab drafts did not close cleanly'));
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();

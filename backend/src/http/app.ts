@@ -6,6 +6,7 @@ import type { AppDeps } from './context.js';
 import { docsRoutes } from './docs.js';
 import { problemBody, sendProblem, type ProblemBody } from './problem.js';
 import { auditRoutes } from './routes/audit.js';
+import { collabRoutes } from './routes/collab.js';
 import { folderRoutes } from './routes/folders.js';
 import { memberRoutes } from './routes/members.js';
 import { searchRoutes } from './routes/search.js';
@@ -81,6 +82,7 @@ export function createApp(deps: AppDeps): express.Express {
   searchRoutes(api, deps);
   promptRoutes(api, deps);
   importExportRoutes(api, deps);
+  collabRoutes(api, deps);
   app.use(api);
 
   app.use((req: Request, res: Response) => {

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import type { CollabServer } from '../collab/server.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/prisma.js';
 import type { UsageCounter } from '../domain/prompts/usage.js';
@@ -18,4 +19,5 @@ export interface AppDeps {
   version: string;
   usage: UsageCounter;
   search: SearchService;
+  collab: CollabServer;
 }

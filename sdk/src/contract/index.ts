@@ -1,4 +1,5 @@
 import { auditRoutes } from './audit.js';
+import { collabRoutes } from './collab.js';
 import { folderRoutes } from './folders.js';
 import { memberRoutes } from './members.js';
 import { promptRoutes } from './prompts.js';
@@ -15,6 +16,7 @@ export const routes = {
   ...auditRoutes,
   ...promptRoutes,
   ...searchRoutes,
+  ...collabRoutes,
 };
 export type Routes = typeof routes;
 export type RouteId = keyof Routes;
@@ -28,3 +30,4 @@ export * from './folders.js';
 export * from './audit.js';
 export * from './prompts.js';
 export * from './search.js';
+export * from './collab.js';

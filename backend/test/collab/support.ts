@@ -1,0 +1,74 @@
+// Helpers for the collab tests: stock y-websocket providers and raw websockets against a real backend.
+import assert from 'node:assert/strict';
+import WebSocket from 'ws';
+import { WebsocketProvider } from 'y-websocket';
+import * as Y from 'yjs';
+import { DRAFT_TEXT, type Client } from '@rocqet/sdk';
+
+/** A `ws` WebSocket that sends an Authorization header: how a Node client authenticates a stock provider. */
+export function wsWithToken(token: string): typeof WebSocket {
+  return class extends WebSocket {
+    constructor(url: string, protocols?: string | string[]) {
+      super(url, protocols, { headers: { authorization: `Bearer ${token}` } });
+    }
+  } as unknown as typeof WebSocket;
+}
+
+export interface Editor {
+  doc: Y.Doc;
+  text: Y.Text;
+  provider: WebsocketProvider;
+  destroy(): void;
+}
+
+/** A stock y-websocket provider on a draft, connected and synced. */
+export async function joinDraft(
+  serverUrl: string,
+  room: string,
+  auth: { token: string } | { ticket: string },
+  opts: { connect?: boolean } = {},
+): Promise<Editor> {
+  const doc = new Y.Doc();
+  const provider = new WebsocketProvider(serverUrl, room, doc, {
+    WebSocketPolyfill: ('token' in auth ? wsWithToken(auth.token) : WebSocket) as never,
+    params: 'ticket' in auth ? { ticket: auth.ticket } : {},
+    disableBc: true,
+    connect: opts.connect ?? true,
+  });
+  const editor = { doc, text: doc.getText(DRAFT_TEXT), provider, destroy: () => (provider.destroy(), doc.destroy()) };
+  if (opts.connect ?? true) await synced(editor);
+  return editor;
+}
+
+export function synced(e: Editor, timeoutMs = 10_000): Promise<void> {
+  if (e.provider.synced) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('provider did not sync')), timeoutMs);
+    e.provider.once('sync', () => (clearTimeout(timer), resolve()));
+  });
+}
+
+/** Polls until `check` holds (the thing being waited for arrives over the network). */
+export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Opens a raw websocket and answers how the server closed it. */
+export function closeOf(url: string, headers: Record<string, string> = {}): Promise<{ code: number; reason: string }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers });
+    const timer = setTimeout(() => (ws.terminate(), reject(new Error(`no close from ${url}`))), 10_000);
+    ws.on('close', (code, reason) => (clearTimeout(timer), resolve({ code, reason: reason.toString() })));
+    ws.on('error', () => {});
+  });
+}
+
+/** A prompt with a known text, and the y-websocket room of its main branch. */
+export async function draftPrompt(client: Client, content: string, slug?: string) {
+  const p = await client.createPrompt({ body: { title: slug ?? `Draft ${Math.random().toString(36).slice(2, 8)}`, ...(slug ? { slug } : {}), content } });
+  return { prompt: p, room: `${p.id}/main`, head: p.commit.id };
+}
