@@ -248,13 +248,25 @@ export class CollabServer {
     }
   }
 
-  /** The draft's text and base as this process holds them, read together. */
+  /**
+   * A branch that no one ever opened has no draft yet: it is its head. API calls answer from that without creating
+   * one, so a read (or a refused commit) writes nothing.
+   */
+  private async untouched(target: DraftTarget): Promise<{ text: string; base: string } | undefined> {
+    if (this.entries.has(target.branchId)) return undefined;
+    if (await this.deps.db.collabDoc.findUnique({ where: { branchId: target.branchId }, select: { branchId: true } })) return undefined;
+    const branch = await this.deps.db.branch.findUniqueOrThrow({ where: { id: target.branchId } });
+    return { text: await readText(this.deps.db, branch.headId), base: branch.headId };
+  }
+
+  /** The draft's text and base as this process holds them, read together, and who is in it. */
   async snapshot(target: DraftTarget) {
+    const fresh = await this.untouched(target);
+    if (fresh) return { ...fresh, presence: [] };
     return this.withDocument(target, (doc) => ({
       text: draftText(doc.doc).toString(),
       base: doc.base ?? fail('not_found', 'the draft has no base'),
       presence: presenceOf(doc),
-      stored: doc,
     }));
   }
 
@@ -267,11 +279,16 @@ export class CollabServer {
     input: { parent?: string | undefined },
     commit: (draft: { text: string; base: string }) => Promise<C>,
   ): Promise<C> {
-    return this.withDocument(target, async (doc) => {
-      const base = doc.base ?? fail('not_found', 'the draft has no base');
+    const checked = (base: string) => {
       if (input.parent && input.parent !== base) {
         fail('head_moved', `the draft is based on ${base}, not on the parent given`, { draftBase: base, parent: input.parent });
       }
+      return base;
+    };
+    const fresh = await this.untouched(target);
+    if (fresh) return commit({ text: fresh.text, base: checked(fresh.base) });
+    return this.withDocument(target, async (doc) => {
+      const base = checked(doc.base ?? fail('not_found', 'the draft has no base'));
       const made = await commit({ text: draftText(doc.doc).toString(), base });
       if (doc.base === base) setDraftBase(doc.doc, made.id, SERVER);
       await doc.flush();
