@@ -31,6 +31,8 @@ export interface CollabConfig {
   maxDocumentBytes: number;
   maxConnectionsPerToken: number;
   maxConnectionsPerDocument: number;
+  /** With REDIS_URL: how long a process's lease on a document lasts unrenewed (a dead holder is replaced after it). */
+  leaseMs: number;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -93,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxDocumentBytes: int(env, 'ROCQET_COLLAB_MAX_DOCUMENT_BYTES', 4_194_304),
       maxConnectionsPerToken: int(env, 'ROCQET_COLLAB_MAX_CONNECTIONS_PER_TOKEN', 50),
       maxConnectionsPerDocument: int(env, 'ROCQET_COLLAB_MAX_CONNECTIONS_PER_DOCUMENT', 200),
+      leaseMs: int(env, 'ROCQET_COLLAB_LEASE_MS', 3_000),
     },
   };
 }

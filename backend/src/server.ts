@@ -17,6 +17,7 @@ import { createMemoryRateLimiter, createRedisRateLimiter } from './http/rateLimi
 import { UsageCounter } from './domain/prompts/usage.js';
 import { CollabServer } from './collab/server.js';
 import { COLLAB_PATH } from './collab/authenticate.js';
+import { redisPeers } from './collab/redisPeers.js';
 
 export const version = (
   JSON.parse(readFileSync(path.join(repoRoot, 'backend', 'package.json'), 'utf8')) as { version: string }
@@ -70,7 +71,14 @@ export async function startBackend(
   const usage = new UsageCounter(db).start();
   // Search: the embedder (ROCQET_EMBEDDER) and the worker that embeds prompts after their commits.
   const search = options.search ? options.search(db) : createSearchService({ db, logger: log });
-  const collab = new CollabServer({ db, pool, logger: log, config: config.collab, registry: metrics.registry });
+  const collab = new CollabServer({
+    db,
+    pool,
+    logger: log,
+    config: config.collab,
+    registry: metrics.registry,
+    ...(config.redisUrl ? { peers: redisPeers({ url: config.redisUrl, logger: log, leaseMs: config.collab.leaseMs }) } : {}),
+  });
   const app = createApp({
     collab,
     db,

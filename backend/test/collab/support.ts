@@ -72,3 +72,48 @@ export async function draftPrompt(client: Client, content: string, slug?: string
   const p = await client.createPrompt({ body: { title: slug ?? `Draft ${Math.random().toString(36).slice(2, 8)}`, ...(slug ? { slug } : {}), content } });
   return { prompt: p, room: `${p.id}/main`, head: p.commit.id };
 }
+
+export interface Child {
+  url: string;
+  collabUrl: string;
+  proc: import('node:child_process').ChildProcess;
+  /** SIGTERM: the graceful stop (drafts stored). */
+  stop(): Promise<void>;
+  /** SIGKILL: nothing runs after it. */
+  kill(): Promise<void>;
+}
+
+/** A backend in a child process on `databaseUrl` (with Redis when given). */
+export async function startChild(env: Record<string, string>): Promise<Child> {
+  const { spawn } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const script = fileURLToPath(new URL('./child.ts', import.meta.url));
+  const proc = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script], {
+    env: { ...process.env, ROCQET_EMBEDDER: 'off', RATE_LIMIT: '100000', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const first = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    proc.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) resolve(buf.slice(0, nl));
+    });
+    proc.once('exit', (code) => reject(new Error(`child exited with ${code} before listening`)));
+  });
+  const { url, collabUrl } = JSON.parse(first) as { url: string; collabUrl: string };
+  return {
+    url,
+    collabUrl,
+    proc,
+    async stop() {
+      proc.kill('SIGTERM');
+      await exited;
+    },
+    async kill() {
+      proc.kill('SIGKILL');
+      await exited;
+    },
+  };
+}

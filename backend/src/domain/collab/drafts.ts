@@ -7,6 +7,7 @@ import { commitOnBranch } from '../prompts/commits.js';
 import { findBranch, findPrompt } from '../prompts/resolve.js';
 import { commitColumns, readText } from '../prompts/store.js';
 import { diffTexts } from '../versions/index.js';
+import * as Y from 'yjs';
 import { initialDraftState } from './yjs.js';
 
 /** Which branch a draft belongs to (resolved, in the caller's workspace). */
@@ -52,9 +53,13 @@ export async function saveDraft(
   draft: { state: Uint8Array; base: string; editors: string[] },
 ): Promise<boolean> {
   const updatedAt = new Date();
+  // Merged with what is stored (under its row lock): a save can only add to a draft, whichever process writes it.
+  const stored = await tx.$queryRaw<{ state: Uint8Array }[]>`
+    SELECT state FROM collab_doc WHERE branch_id = ${target.branchId}::uuid FOR UPDATE`;
+  const state = stored[0] ? Y.mergeUpdates([stored[0].state, draft.state]) : draft.state;
   const written = await tx.$executeRaw`
     INSERT INTO collab_doc (branch_id, workspace_id, prompt_id, state, base_commit_id, updated_at)
-    SELECT b.id, b.workspace_id, b.prompt_id, ${Buffer.from(draft.state)}, ${draft.base}::uuid, ${updatedAt}
+    SELECT b.id, b.workspace_id, b.prompt_id, ${Buffer.from(state)}, ${draft.base}::uuid, ${updatedAt}
       FROM branch b WHERE b.id = ${target.branchId}::uuid AND b.workspace_id = ${target.workspaceId}::uuid
     ON CONFLICT (branch_id) DO UPDATE SET state = EXCLUDED.state, base_commit_id = EXCLUDED.base_commit_id,
       updated_at = EXCLUDED.updated_at`;
@@ -64,7 +69,7 @@ export async function saveDraft(
     resourceType: 'prompt',
     resourceId: target.promptId,
     workspaceId: target.workspaceId,
-    changes: { branch: target.branchName, base: draft.base, bytes: draft.state.byteLength, editors: draft.editors },
+    changes: { branch: target.branchName, base: draft.base, bytes: state.byteLength, editors: draft.editors },
   });
   return true;
 }
