@@ -331,16 +331,21 @@ function toBytes(data: RawData): Uint8Array {
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
-/** Who is in a draft, by member, from awareness (which spans processes); the server stamped each state's user. */
+/**
+ * Who is in a draft, by member: from awareness, which spans processes (the server stamped each state's user), and
+ * this process's connections that have set no awareness state yet (a provider's first, empty state has clock 0,
+ * which y-protocols never applies remotely).
+ */
 export function presenceOf(doc: CollabDocument) {
   const byUser = new Map<string, { userId: string; name: string; color: string; role: string; connections: number }>();
-  for (const state of doc.awareness.getStates().values()) {
-    const user = (state as { user?: Partial<CollabUser> }).user;
-    if (!user?.id || typeof user.name !== 'string') continue;
+  const count = (user: Partial<CollabUser> | undefined) => {
+    if (!user?.id || typeof user.name !== 'string') return;
     const seen = byUser.get(user.id);
     if (seen) seen.connections++;
     else byUser.set(user.id, { userId: user.id, name: user.name, color: user.color ?? colorOf(user.id), role: user.role ?? 'viewer', connections: 1 });
-  }
+  };
+  for (const state of doc.awareness.getStates().values()) count((state as { user?: Partial<CollabUser> }).user);
+  for (const conn of doc.connections) if (conn.controlled.size === 0) count(conn.user);
   return [...byUser.values()];
 }
 

@@ -53,7 +53,9 @@ describe('collaborative drafts (one process)', () => {
     assert.equal(seen.user.color, '#123456');
     assert.equal(seen.user.readOnly, false);
     const draft = await ws.owner.getDraft({ params: { prompt: room.split('/')[0]!, name: 'main' } });
-    assert.deepEqual(draft.presence.map((p) => p.name).sort(), [editor.member.name].sort());
+    // The owner's provider has set no awareness state: it is present all the same.
+    assert.deepEqual(new Set(draft.presence.map((p) => p.userId)), new Set([editor.member.userId, ws.ownerUserId]));
+    assert.equal(draft.presence.find((p) => p.userId === editor.member.userId)?.name, editor.member.name);
     b.destroy();
     await until(() => !a.provider.awareness.getStates().has(bId), 'awareness removal');
   });

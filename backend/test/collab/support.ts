@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
-import { DRAFT_TEXT, type Client } from '@rocqet/sdk';
+import { createClient, DRAFT_TEXT, type Client } from '@rocqet/sdk';
+import { pino } from 'pino';
+import { loadConfig } from '../../src/config.js';
+import { bootstrapWorkspace } from '../../src/domain/workspaces/workspaces.js';
+import { startBackend, type Backend } from '../../src/server.js';
+import { freshDatabase } from '../support/db.js';
 
 /** A `ws` WebSocket that sends an Authorization header: how a Node client authenticates a stock provider. */
 export function wsWithToken(token: string): typeof WebSocket {
@@ -115,5 +120,41 @@ export async function startChild(env: Record<string, string>): Promise<Child> {
       proc.kill('SIGKILL');
       await exited;
     },
+  };
+}
+
+/** Backends in this process on one fresh database (with Redis when given), and a workspace owner's token. */
+export async function backendsOnOneDatabase(count: number, env: Record<string, string> = {}) {
+  const database = await freshDatabase();
+  const config = { ...loadConfig({ ...process.env, RATE_LIMIT: '100000', ROCQET_VALIDATE_RESPONSES: '1', ...env }), port: 0, databaseUrl: database.url };
+  const backends: Backend[] = [];
+  for (let i = 0; i < count; i++) backends.push(await startBackend(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })));
+  const created = await bootstrapWorkspace(backends[0]!.db, {
+    slug: `collab-${Math.random().toString(36).slice(2, 8)}`,
+    name: 'Collab',
+    type: 'team',
+    plan: 'pro',
+    owner: { email: 'owner@example.com', name: 'Owner' },
+  });
+  return {
+    backends,
+    token: created.secret,
+    client: (i = 0) => createClient({ baseUrl: backends[i]!.url, token: created.secret }),
+    async close() {
+      await Promise.all(backends.map((b) => b.close()));
+      await database.drop();
+    },
+  };
+}
+
+/** A small seeded PRNG (mulberry32), so a failing random run can be replayed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
