@@ -26,6 +26,7 @@ export interface Config {
   feed: FeedConfig;
   /** The MCP endpoint at /mcp: the ref prompts are served at, list page size, and the Host names it answers under. */
   mcp: { defaultRef: string | undefined; pageSize: number; allowedHosts: string[] | undefined };
+  collab: CollabConfig;
 }
 
 export interface FeedConfig {
@@ -35,6 +36,20 @@ export interface FeedConfig {
   heartbeatMs: number;
   /** Open streams per token (ROCQET_FEED_MAX_PER_TOKEN). */
   maxPerToken: number;
+}
+
+/** Collaborative drafts (collab/): persistence and the limits each connection is held to. */
+export interface CollabConfig {
+  /** A changed draft is stored at most this long after its first unsaved edit. */
+  persistMs: number;
+  /** A connection that sends nothing this long is closed (a live y-websocket client renews awareness every 15 s). */
+  idleMs: number;
+  maxMessageBytes: number;
+  maxDocumentBytes: number;
+  maxConnectionsPerToken: number;
+  maxConnectionsPerDocument: number;
+  /** With REDIS_URL: how long a process's lease on a document lasts unrenewed (a dead holder is replaced after it). */
+  leaseMs: number;
 }
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -122,6 +137,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       defaultRef: env.ROCQET_MCP_DEFAULT_REF || undefined,
       pageSize: Math.max(1, Math.min(int(env, 'ROCQET_MCP_PAGE_SIZE', 50), 200)),
       allowedHosts: env.ROCQET_MCP_ALLOWED_HOSTS ? env.ROCQET_MCP_ALLOWED_HOSTS.split(',').map((h) => h.trim()).filter(Boolean) : undefined,
+    },
+    collab: {
+      persistMs: int(env, 'ROCQET_COLLAB_PERSIST_MS', 2_000),
+      idleMs: int(env, 'ROCQET_COLLAB_IDLE_MS', 300_000),
+      maxMessageBytes: int(env, 'ROCQET_COLLAB_MAX_MESSAGE_BYTES', 1_048_576),
+      maxDocumentBytes: int(env, 'ROCQET_COLLAB_MAX_DOCUMENT_BYTES', 4_194_304),
+      maxConnectionsPerToken: int(env, 'ROCQET_COLLAB_MAX_CONNECTIONS_PER_TOKEN', 50),
+      maxConnectionsPerDocument: int(env, 'ROCQET_COLLAB_MAX_CONNECTIONS_PER_DOCUMENT', 200),
+      leaseMs: int(env, 'ROCQET_COLLAB_LEASE_MS', 3_000),
     },
   };
 }

@@ -94,6 +94,7 @@ async function main() {
   out(`Rocqet is running at ${url}  (database: ${embedded ? 'embedded, ' + path.join(config.dataDir, 'db') : 'DATABASE_URL'})`);
   out(`API docs:  ${url}/docs   (OpenAPI: ${url}/openapi.json)`);
   out(`Change feed: ${url}/v1/events   (Server-Sent Events: curl -N -H "Authorization: Bearer $ROCQET_TOKEN" ${url}/v1/events)`);
+  out(`Drafts:    ${backend.collabUrl}/<promptId>/<branch>   (y-websocket; Authorization header or ?ticket= from POST /v1/collab/tickets)`);
   if (demo.imported) {
     out(`Demo workspace "${DEMO_SLUG}": imported ${demo.imported.created} prompts (${demo.imported.skipped} skipped, ${demo.imported.renamed} renamed duplicate titles).`);
   }

@@ -19,6 +19,9 @@ import { UsageCounter } from './domain/prompts/usage.js';
 import { onCommitted } from './db/transaction.js';
 import { FeedHub } from './feed/hub.js';
 import { listenForFeed } from './feed/listener.js';
+import { CollabServer } from './collab/server.js';
+import { COLLAB_PATH } from './collab/authenticate.js';
+import { redisPeers } from './collab/redisPeers.js';
 
 export const version = (
   JSON.parse(readFileSync(path.join(repoRoot, 'backend', 'package.json'), 'utf8')) as { version: string }
@@ -26,6 +29,9 @@ export const version = (
 
 export interface Backend {
   url: string;
+  /** y-websocket's serverUrl for drafts: ws://host:port/collab (rooms are <promptId>/<branch>). */
+  collabUrl: string;
+  collab: CollabServer;
   db: Db;
   search: SearchService;
   pool: pg.Pool;
@@ -81,7 +87,16 @@ export async function startBackend(
   const listener = options.feedListen === false ? undefined : listenForFeed(config.databaseUrl, feed, log);
   await listener?.ready;
   const mcp = createMcpEndpoint(config.mcp, log);
+  const collab = new CollabServer({
+    db,
+    pool,
+    logger: log,
+    config: config.collab,
+    registry: metrics.registry,
+    ...(config.redisUrl ? { peers: redisPeers({ url: config.redisUrl, logger: log, leaseMs: config.collab.leaseMs }) } : {}),
+  });
   const app = createApp({
+    collab,
     db,
     pool,
     config,
@@ -106,6 +121,7 @@ export async function startBackend(
       const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
     });
   } catch (err) {
+    await collab.close().catch(() => {});
     feed.close();
     stopLocalWake();
     await listener?.close();
@@ -117,6 +133,7 @@ export async function startBackend(
     throw listenError(err as NodeJS.ErrnoException, config);
   }
   server.keepAliveTimeout = 65_000;
+  collab.attach(server);
   // Node answers malformed or oversized requests itself, before Express, with an empty body; answer them as problems.
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (!socket.writable) return socket.destroy();
@@ -134,6 +151,8 @@ export async function startBackend(
   let closing: Promise<void> | undefined;
   return {
     url: `http://${host}:${port}`,
+    collabUrl: `ws://${host}:${port}${COLLAB_PATH}`,
+    collab,
     db,
     search,
     pool,
@@ -141,6 +160,8 @@ export async function startBackend(
     logger: log,
     close() {
       closing ??= (async () => {
+        // Drafts first: their clients are told to reconnect and every unsaved edit is stored while the pool is up.
+        await collab.close().catch((err: unknown) => log.error({ err }, 'collab drafts did not close cleanly'));
         // Open MCP sessions hold SSE streams: end them first, or close() would wait for them.
         await mcp.close().catch((err: unknown) => log.warn({ err }, 'MCP sessions did not close cleanly'));
         // Open feed streams would hold the server open forever: end them first (their clients resume elsewhere).

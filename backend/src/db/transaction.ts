@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bufferAudits, flushAudits } from '../feed/append.js';
 import { isTransientConflict } from './errors.js';
@@ -8,6 +9,7 @@ const ATTEMPTS = 3;
 
 type CommitListener = (workspaceIds: string[]) => void;
 const listeners = new WeakMap<Db, Set<CommitListener>>();
+const pending = new WeakMap<Tx, Array<(db: Db) => void>>();
 
 /**
  * Calls `listener` with the workspaces a transaction on `db` audited, once it has committed. The embedded database
@@ -34,10 +36,13 @@ export function onCommitted(db: Db, listener: CommitListener): () => void {
 export async function inTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>, opts: { timeoutMs?: number } = {}): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     let audited: string[] = [];
+    let queued: Array<(db: Db) => void> = [];
     let result: T;
     try {
       result = await db.$transaction(
         async (tx) => {
+          queued = [];
+          pending.set(tx, queued);
           bufferAudits(tx);
           const value = await fn(tx);
           audited = await flushAudits(tx);
@@ -57,6 +62,33 @@ export async function inTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>, opts:
         // a wake-up is a hint; the change is committed whatever a listener does
       }
     }
+    for (const run of queued) run(db);
     return result;
   }
+}
+
+/**
+ * Runs `fn` after the transaction commits (side effects others may observe: live drafts, caches). Outside
+ * `inTransaction` (a bare client) it runs at once.
+ */
+export function afterCommit(tx: Tx | Db, fn: (db: Db) => void): void {
+  const queue = pending.get(tx as Tx);
+  if (queue) queue.push(fn);
+  else fn(tx as Db);
+}
+
+const buses = new WeakMap<Db, EventEmitter>();
+
+/**
+ * The committed-changes bus of one database client: what parts of the process (the collab server) follow. One per
+ * client rather than a module global, so two backends in one process (tests) do not hear each other.
+ */
+export function committedEvents(db: Db): EventEmitter {
+  let bus = buses.get(db);
+  if (!bus) {
+    bus = new EventEmitter();
+    bus.setMaxListeners(0);
+    buses.set(db, bus);
+  }
+  return bus;
 }

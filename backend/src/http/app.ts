@@ -11,6 +11,7 @@ import { mountMcp } from './mcp.js';
 import { problemBody, sendProblem, type ProblemBody } from './problem.js';
 import { auditRoutes } from './routes/audit.js';
 import { eventRoutes } from './routes/events.js';
+import { collabRoutes } from './routes/collab.js';
 import { folderRoutes } from './routes/folders.js';
 import { memberRoutes } from './routes/members.js';
 import { searchRoutes } from './routes/search.js';
@@ -92,6 +93,7 @@ export function createApp(deps: AppDeps): express.Express {
   searchRoutes(api, deps);
   promptRoutes(api, deps);
   importExportRoutes(api, deps);
+  collabRoutes(api, deps);
   app.use(api);
 
   app.use((req: Request, res: Response) => {

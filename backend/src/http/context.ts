@@ -1,6 +1,7 @@
 import type { McpHttpEndpoint } from '@rocqet/mcp-server';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import type { CollabServer } from '../collab/server.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/prisma.js';
 import type { UsageCounter } from '../domain/prompts/usage.js';
@@ -23,4 +24,5 @@ export interface AppDeps {
   feed: FeedHub;
   /** The MCP endpoint served at /mcp (absent: no MCP). */
   mcp?: McpHttpEndpoint;
+  collab: CollabServer;
 }

@@ -85,6 +85,7 @@ const validInput: Partial<Record<RouteId, (A: World) => { body?: unknown; query?
   revert: (A) => ({ body: { to: '#1', parent: A.commitId } }),
   render: () => ({ body: {} }),
   importPrompts: () => ({ body: { format: 'awesome-csv', data: 'act,prompt\n"T","x"\n' } }),
+  createCollabTicket: (A) => ({ body: { prompt: A.promptId } }),
 };
 
 /** The query a list needs to answer at all (a search needs words; these match A's and B's rows alike). */
@@ -121,6 +122,8 @@ const crossReferences: { route: RouteId; what: string; input: (ref: string, A: W
   { route: 'search', what: 'author = B’s owner', input: (r) => ({ query: { q: 'prompt', mode: 'fulltext', author: r } }), b: (B) => B.ws.ownerUserId },
   { route: 'streamEvents', what: 'prompt = B’s prompt', input: (r) => ({ query: { prompt: r } }), b: (B) => B.promptId },
   { route: 'streamEvents', what: 'folder = B’s folder', input: (r) => ({ query: { folder: r } }), b: (B) => B.folderId },
+  { route: 'createCollabTicket', what: 'prompt = B’s prompt', input: (r) => ({ body: { prompt: r } }), b: (B) => B.promptId },
+  { route: 'commit', what: 'fromDraft, parent = B’s commit, on A’s prompt', input: (r, A) => ({ params: { prompt: A.promptId }, body: { fromDraft: true, message: 'm', parent: r } }), b: (B) => B.commitId },
   { route: 'exportPromptFile', what: 'ref = B’s commit, on A’s prompt', input: (r, A) => ({ params: { prompt: A.promptId }, query: { ref: r } }), b: (B) => B.commitId },
 ];
 

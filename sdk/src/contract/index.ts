@@ -1,5 +1,6 @@
 import { auditRoutes } from './audit.js';
 import { eventRoutes } from './events.js';
+import { collabRoutes } from './collab.js';
 import { folderRoutes } from './folders.js';
 import { memberRoutes } from './members.js';
 import { promptRoutes } from './prompts.js';
@@ -17,6 +18,7 @@ export const routes = {
   ...promptRoutes,
   ...searchRoutes,
   ...eventRoutes,
+  ...collabRoutes,
 };
 export type Routes = typeof routes;
 export type RouteId = keyof Routes;
@@ -31,3 +33,4 @@ export * from './audit.js';
 export * from './events.js';
 export * from './prompts.js';
 export * from './search.js';
+export * from './collab.js';

@@ -108,13 +108,30 @@ export const CreatePromptBody = z.strictObject({
   message: CommitMessage.optional().describe('defaults to "Create <title>"'),
 });
 
-export const CommitBody = z.strictObject({
-  content: Content,
-  message: CommitMessage,
-  branch: RefName.optional().describe('defaults to the default branch'),
-  parent: Id.describe('the head you started from; if the branch moved, the commit is refused with head_moved'),
-  mergeParent: Id.optional().describe('the other head, when committing the resolution of a merge'),
-});
+/**
+ * Either a text (`content` + `parent`), or `fromDraft: true`: the text of the branch's collaborative draft as the
+ * server holds it, on the draft's base (give `parent` to insist on it).
+ */
+export const CommitBody = z
+  .strictObject({
+    content: Content.optional().describe('the new text; required unless fromDraft'),
+    message: CommitMessage,
+    branch: RefName.optional().describe('defaults to the default branch'),
+    parent: Id.optional().describe(
+      'the head you started from (required unless fromDraft); if the branch moved, the commit is refused with head_moved',
+    ),
+    mergeParent: Id.optional().describe('the other head, when committing the resolution of a merge'),
+    fromDraft: z.literal(true).optional().describe("commit the branch's collaborative draft (its text and base)"),
+  })
+  .superRefine((b, ctx) => {
+    if (b.fromDraft) {
+      if (b.content !== undefined) ctx.addIssue({ code: 'custom', path: ['content'], message: 'a commit from the draft takes its text from the draft' });
+      if (b.mergeParent !== undefined) ctx.addIssue({ code: 'custom', path: ['mergeParent'], message: 'a commit from the draft has one parent' });
+      return;
+    }
+    if (b.content === undefined) ctx.addIssue({ code: 'custom', path: ['content'], message: 'required (or fromDraft: true)' });
+    if (b.parent === undefined) ctx.addIssue({ code: 'custom', path: ['parent'], message: 'required (or fromDraft: true)' });
+  });
 
 /** A lone UTF-16 surrogate: JSON can carry one (`"\ud800"`), UTF-8 cannot store it. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -313,14 +330,14 @@ export const promptRoutes = {
   commit: route({
     method: 'POST',
     path: '/v1/prompts/{prompt}/commits',
-    summary: 'Commit a new text on a branch, given the head you started from',
+    summary: 'Commit a new text on a branch, given the head you started from, or the branch draft (fromDraft)',
     tag: 'History',
     scope: 'write',
     params: P,
     body: CommitBody,
     response: Commit,
     status: 201,
-    problems: ['not_found', 'ref_not_found', 'head_moved', 'no_changes', 'invalid_front_matter'],
+    problems: ['not_found', 'ref_not_found', 'head_moved', 'no_changes', 'invalid_front_matter', 'payload_too_large', 'forbidden'],
   }),
   getCommit: route({
     method: 'GET',

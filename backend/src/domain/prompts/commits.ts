@@ -6,7 +6,7 @@ import { fail } from '../errors.js';
 import { decodeCursor, paginate } from '../pagination.js';
 import { requireWrite } from '../policy.js';
 import { contentHash } from '../versions/index.js';
-import { onPromptChanged } from './hooks.js';
+import { onBranchMoved, onPromptChanged } from './hooks.js';
 import { checkDocument } from './prompts.js';
 import { findBranch, findPrompt, resolveRef, type PromptRow } from './resolve.js';
 import { commitColumns, parentState, readText, writeCommit, type CommitRow } from './store.js';
@@ -21,6 +21,8 @@ export interface CommitInput {
   originId?: string | undefined;
   /** Imports and reverts say which action to audit. */
   action?: string;
+  /** The text is a collaborative draft's (audited as such). */
+  fromDraft?: boolean;
 }
 
 /**
@@ -66,6 +68,7 @@ export async function commitOnBranch(tx: Tx, actor: Actor, promptRef: string | P
       before: { head: parent.id },
       after: { head: commit.id, seq: commit.seq, size: commit.size, message: commit.message },
       ...(input.mergeParent ? { mergeParent: input.mergeParent } : {}),
+      ...(input.fromDraft ? { fromDraft: true } : {}),
     },
   });
   return commit;
@@ -105,6 +108,7 @@ export async function moveBranch(
   text?: string,
 ) {
   await tx.branch.update({ where: { id: branch.id }, data: { headId: commit.id, updatedAt: new Date() } });
+  onBranchMoved(tx, { workspaceId: prompt.workspaceId, promptId: prompt.id, branchId: branch.id, head: commit.id });
   if (branch.name === prompt.defaultBranch) {
     const headText = text ?? (await readText(tx, commit.id));
     const updated = await tx.prompt.update({

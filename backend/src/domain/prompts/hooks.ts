@@ -1,4 +1,5 @@
-import type { Tx } from '../../db/prisma.js';
+import { afterCommit, committedEvents } from '../../db/transaction.js';
+import type { Db, Tx } from '../../db/prisma.js';
 import { enqueueIndexJob } from '../../search/jobs.js';
 
 /**
@@ -8,4 +9,27 @@ import { enqueueIndexJob } from '../../search/jobs.js';
  */
 export async function onPromptChanged(tx: Tx, prompt: { id: string; workspaceId: string }): Promise<void> {
   await enqueueIndexJob(tx, prompt.workspaceId, prompt.id);
+}
+
+export interface BranchMoved {
+  workspaceId: string;
+  promptId: string;
+  branchId: string;
+  head: string;
+}
+
+export const BRANCH_MOVED = 'branchMoved';
+
+/**
+ * Called wherever a branch head moves (commit, merge, revert, import). Once the transaction has committed, live
+ * drafts of the branch merge the new head in (collab/); a rolled-back move tells no one.
+ */
+export function onBranchMoved(tx: Tx, moved: BranchMoved): void {
+  afterCommit(tx, (db) => committedEvents(db).emit(BRANCH_MOVED, moved));
+}
+
+export function followBranchMoves(db: Db, listener: (moved: BranchMoved) => void): () => void {
+  const bus = committedEvents(db);
+  bus.on(BRANCH_MOVED, listener);
+  return () => bus.off(BRANCH_MOVED, listener);
 }

@@ -45,7 +45,16 @@ export const TOKEN_QUERY = `
 export async function authenticateToken(pool: pg.Pool, secret: string, now = new Date()): Promise<Actor> {
   if (!looksLikeTokenSecret(secret)) fail('invalid_token', 'the API token is not valid');
   const { rows } = await pool.query<TokenRow>(TOKEN_QUERY, [Buffer.from(hashTokenSecret(secret))]);
-  const row = rows[0];
+  return actorOf(pool, rows[0], now);
+}
+
+/** The acting member of a token known by id (a redeemed collab ticket), with the same checks as a bearer secret. */
+export async function authenticateTokenId(pool: pg.Pool, tokenId: string, now = new Date()): Promise<Actor> {
+  const { rows } = await pool.query<TokenRow>(TOKEN_QUERY.replace('t.secret_hash = $1', 't.id = $1'), [tokenId]);
+  return actorOf(pool, rows[0], now);
+}
+
+function actorOf(pool: pg.Pool, row: TokenRow | undefined, now: Date): Actor {
   if (!row) fail('invalid_token', 'the API token is not valid');
   if (row.revoked_at) fail('token_revoked', `the API token was revoked at ${row.revoked_at.toISOString()}`);
   if (row.expires_at && row.expires_at <= now) {

@@ -133,3 +133,16 @@ export function mergeTexts(base: string, ours: string, theirs: string, opts: Mer
   }
   return { clean: false, conflicts, textWithMarkers: joinLines(out, noFinalNewline) };
 }
+
+/**
+ * The three-way merge with every conflict settled for `ours`: the non-conflicting changes of `theirs` come in, and
+ * nothing of `ours` is lost. What a live draft does with a commit made elsewhere (its editors' pending edits win).
+ */
+export function mergeTextsKeepingOurs(base: string, ours: string, theirs: string): string {
+  const b = splitLines(base);
+  const o = splitLines(ours);
+  const t = splitLines(theirs);
+  const noFinalNewline = o.noFinalNewline === b.noFinalNewline ? t.noFinalNewline : o.noFinalNewline;
+  const lines = mergeChunks(b.lines, o.lines, t.lines).flatMap((c) => (c.kind === 'clean' ? c.lines : c.hunk.ours));
+  return joinLines(lines, noFinalNewline);
+}

@@ -2,6 +2,9 @@ import { parsePrompt, renderPrompt, routes, serializePrompt } from '@rocqet/sdk'
 import type { Router } from 'express';
 import { inTransaction } from '../../db/transaction.js';
 import type { Actor } from '../../domain/actor.js';
+import { commitDraftText, findDraftTarget } from '../../domain/collab/drafts.js';
+import { fail } from '../../domain/errors.js';
+import { requireWrite } from '../../domain/policy.js';
 import { commitOnBranch, listHistory } from '../../domain/prompts/commits.js';
 import { diffRefs, mergeBranches, revertTo } from '../../domain/prompts/merge.js';
 import {
@@ -16,7 +19,6 @@ import { findPrompt, folderMap, resolveRef, type PromptRow } from '../../domain/
 import { readText } from '../../domain/prompts/store.js';
 import { topPrompts } from '../../domain/prompts/usage.js';
 import { exportWorkspace, importPrompts, readImportOffLoop } from '../../domain/importing/index.js';
-import { requireWrite } from '../../domain/policy.js';
 import type { Db, Tx } from '../../db/prisma.js';
 import { bind, bindStreamedBody, checkIfMatch, etagOf } from '../bind.js';
 import type { AppDeps } from '../context.js';
@@ -96,9 +98,20 @@ export function promptRoutes(router: Router, deps: AppDeps): void {
     return { items: page.items.map(presentCommit), nextCursor: page.nextCursor };
   });
 
-  bind(router, deps, routes.commit, async ({ actor, input }) =>
-    presentCommit(await inTransaction(db, (tx) => commitOnBranch(tx, actor, input.params.prompt, input.body))),
-  );
+  bind(router, deps, routes.commit, async ({ actor, input }) => {
+    const { fromDraft, content, parent, ...rest } = input.body;
+    if (fromDraft) {
+      requireWrite(actor, 'committing');
+      const target = await findDraftTarget(db, actor, input.params.prompt, rest.branch);
+      const commit = await deps.collab.commitDraft(target, { parent }, (draft) =>
+        inTransaction(db, (tx) => commitDraftText(tx, actor, target, { ...draft, message: rest.message })),
+      );
+      return presentCommit(commit);
+    }
+    // The contract requires both unless fromDraft.
+    if (content === undefined || parent === undefined) fail('validation_failed', 'content and parent are required');
+    return presentCommit(await inTransaction(db, (tx) => commitOnBranch(tx, actor, input.params.prompt, { ...rest, content, parent })));
+  });
 
   bind(router, deps, routes.getCommit, async ({ actor, input }) => {
     const { commit, content } = await withContent(db, actor, input.params.prompt, input.params.ref);
