@@ -32,6 +32,8 @@ export const CloseEvents = {
   /** Not a 44xx: the provider reconnects, to this or another process. */
   ShuttingDown: { code: 1001, reason: 'the server is shutting down; reconnect' },
   Internal: { code: 1011, reason: 'internal error; reconnect' },
+  /** The client closed while it was being admitted: nothing to tell it. */
+  LeftEarly: { code: 1000, reason: 'the client left before it was admitted' },
 } as const satisfies Record<string, CloseEvent>;
 
 /** A refusal on the way in (authentication, lookup, limits), carried as an error to the one place that closes. */

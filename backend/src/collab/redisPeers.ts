@@ -161,7 +161,8 @@ export function redisPeers(opts: RedisPeersOptions): Peers & { processId: string
     announceBranchMoved(moved) {
       pub.publish(movesChannel, JSON.stringify({ ...moved, from: processId })).catch((err: unknown) => log.warn({ err }, 'collab: publish failed'));
     },
-    isPrimary: (doc) => joined.get(doc.target.branchId)?.holder ?? true,
+    // A document not (or no longer) joined is stored by whoever holds its lease, not by this process.
+    isPrimary: (doc) => joined.get(doc.target.branchId)?.holder ?? false,
     async close() {
       clearInterval(renewal);
       await Promise.all(

@@ -114,7 +114,11 @@ export class CollabServer {
         this.perToken.set(tokenKey, count);
         if (count > this.deps.config.maxConnectionsPerToken) throw new CollabRefusal(CloseEvents.TooManyForToken);
         const doc = await this.acquire(admitted.target);
-        if (doc.connections.size >= this.deps.config.maxConnectionsPerDocument || ws.readyState !== ws.OPEN) {
+        if (ws.readyState !== ws.OPEN) {
+          this.release(admitted.target.branchId);
+          throw new CollabRefusal(CloseEvents.LeftEarly);
+        }
+        if (doc.connections.size >= this.deps.config.maxConnectionsPerDocument) {
           this.release(admitted.target.branchId);
           throw new CollabRefusal(CloseEvents.TooManyForDocument);
         }
@@ -151,11 +155,9 @@ export class CollabServer {
   private async acquire(target: DraftTarget): Promise<CollabDocument> {
     let entry = this.entries.get(target.branchId);
     if (!entry) {
-      const created: Entry = { holders: 0, ready: this.load(target) };
-      created.ready.then(
-        (doc) => (created.doc = doc),
-        () => this.entries.get(target.branchId) === created && this.entries.delete(target.branchId),
-      );
+      const created = { holders: 0 } as Entry;
+      created.ready = this.load(target, created);
+      created.ready.catch(() => this.entries.get(target.branchId) === created && this.entries.delete(target.branchId));
       this.entries.set(target.branchId, created);
       entry = created;
     }
@@ -184,7 +186,7 @@ export class CollabServer {
     })().catch((err: unknown) => this.deps.logger.error({ err }, 'collab: closing a document failed'));
   }
 
-  private async load(target: DraftTarget): Promise<CollabDocument> {
+  private async load(target: DraftTarget, entry: Entry): Promise<CollabDocument> {
     const stored = await loadDraft(this.deps.db, target);
     const hooks: DocumentHooks = {
       save: (t, draft) =>
@@ -198,6 +200,8 @@ export class CollabServer {
     };
     const doc = new CollabDocument(target, stored.state, hooks, this.deps.config);
     await this.peers.join(doc);
+    // Visible to commit events from here on: one that lands while it catches up queues another catch-up, not a miss.
+    entry.doc = doc;
     await this.catchUp(doc);
     return doc;
   }
