@@ -97,7 +97,10 @@ export function createMcpHttpEndpoint(options: McpHttpOptions): McpHttpEndpoint 
     era,
     shared,
     options,
-    changed: (change) => changes.report({ ...change, workspaceId: caller.me.workspaceId }),
+    // With the feed followed, the write comes back through it; reporting it here as well would notify twice.
+    changed: (change) => {
+      if (!feeds.following(caller.me.workspaceId)) changes.report({ ...change, workspaceId: caller.me.workspaceId });
+    },
   });
 
   async function authenticate(req: IncomingMessage, res: ServerResponse): Promise<Caller | undefined> {
@@ -304,8 +307,8 @@ export function notifyLegacy(
     void server.sendPromptListChanged();
     void server.sendResourceListChanged();
   }
-  for (const path of change.paths) {
-    const uri = promptUri(path);
-    if (subscriptions?.has(uri)) void server.server.sendResourceUpdated({ uri }).catch(() => {});
+  for (const uri of subscriptions ?? []) {
+    const hit = change.paths.some((p) => uri === promptUri(p) || (change.prefixes === true && uri.startsWith(promptUri(p) + '/')));
+    if (hit) void server.server.sendResourceUpdated({ uri }).catch(() => {});
   }
 }

@@ -49,7 +49,10 @@ export function serveRocqetStdio(options: StdioOptions): StdioServerHandle {
       era,
       shared,
       options,
-      changed: (change) => changes.report({ ...change, workspaceId: who.workspaceId }),
+      // With the feed followed, the write comes back through it; reporting it here as well would notify twice.
+      changed: (change) => {
+        if (!feeds.following(who.workspaceId)) changes.report({ ...change, workspaceId: who.workspaceId });
+      },
     };
     const server = buildServer(session);
     // serveStdio routes the instance's own notifications onto a 2026-era subscriptions/listen stream.
