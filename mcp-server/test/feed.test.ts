@@ -124,4 +124,29 @@ describe('MCP live: changes made elsewhere over HTTP (both eras, one and two bac
       }
     }
   }
+
+  for (const era of eras) {
+    it(`${era}: a cached prompts/get is never staler than the feed (read, commit elsewhere, list_changed, read again)`, async () => {
+      const slug = `cached-${era}`;
+      await http.createPrompt({ body: { title: slug, slug, content: greeter } });
+      const watcher = await connect(a.url, { era, token: mcpToken });
+      const seen = record(watcher);
+      try {
+        if (era === 'modern') await watcher.listen({ promptsListChanged: true });
+        const text = async () =>
+          ((await watcher.getPrompt({ name: slug, arguments: { name: 'Ada' } })).messages[0]!.content as { text: string }).text;
+        assert.match(await text(), /^Hello Ada/);
+        assert.match(await text(), /^Hello Ada/); // now from memory
+        for (const greeting of ['Hi', 'Howdy']) {
+          const head = (await http.getPrompt({ params: { prompt: slug } })).commit.id;
+          const before = seen.length;
+          await http.commit({ params: { prompt: slug }, body: { content: greeter.replace('Hello', greeting), message: greeting, parent: head } });
+          await until('list_changed', () => seen.slice(before).some((s) => s.method === 'notifications/prompts/list_changed'));
+          assert.match(await text(), new RegExp(`^${greeting} Ada`));
+        }
+      } finally {
+        await hangUp(watcher);
+      }
+    });
+  }
 });
