@@ -1,8 +1,7 @@
 /**
  * `npm run bench -- mcp [N]`: prompts/get over Streamable HTTP (the SDK's real Client, 2026-07-28 era, and 2025 with
  * a session) against the same render done by a direct HTTP call to the API, interleaved in the same run on one
- * backend. The feed-invalidated cache and list_changed driven by the change feed need the feed branch: until it is
- * merged those fields are null (see note); the session-to-session list_changed path is measured instead.
+ * backend; then list_changed driven by the change feed after a plain HTTP commit by another token.
  */
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { createClient } from '@rocqet/sdk';
@@ -93,6 +92,26 @@ export async function run(args: string[]): Promise<object> {
       await heard;
       lc.push(ms(s));
     }
+    // list_changed from a commit made over the plain HTTP API by another token, through the change feed.
+    const other = createClient({
+      baseUrl: backend.url,
+      token: (await api.createToken({ body: { name: 'bench writer', scopes: ['read', 'write'] } })).secret,
+    });
+    const feedLc: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      const heard = new Promise<void>((resolve) => watcher.client.setNotificationHandler('notifications/prompts/list_changed', () => resolve()));
+      const s = process.hrtime.bigint();
+      parent = (await other.commit({ params: { prompt: 'greeter' }, body: { content: doc + `\nhttp ${i}\n`, message: `http ${i}`, parent } })).id;
+      await heard;
+      feedLc.push(ms(s));
+    }
+    // prompts/get again with the feed-invalidated cache warm (the default): the render itself is still the backend's.
+    const cached: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const s = process.hrtime.bigint();
+      await viaModern();
+      cached.push(ms(s));
+    }
     await watcher.transport.terminateSession().catch(() => {});
     await watcher.client.close();
     await legacy.transport.terminateSession().catch(() => {});
@@ -109,20 +128,21 @@ export async function run(args: string[]): Promise<object> {
       n,
       get_prompt_p50_ms: percentile(m, 50),
       get_prompt_p99_ms: percentile(m, 99),
-      cached_get_prompt_p50_ms: null,
+      cached_get_prompt_p50_ms: percentile(sorted(cached), 50),
       baseline_http_p50_ms: percentile(d, 50),
       baseline_http_p99_ms: percentile(d, 99),
-      list_changed_p50_ms: null,
-      list_changed_p99_ms: null,
+      list_changed_p50_ms: percentile(sorted(feedLc), 50),
+      list_changed_p99_ms: percentile(sorted(feedLc), 99),
       legacy_session_get_prompt_p50_ms: percentile(l, 50),
       legacy_session_get_prompt_p99_ms: percentile(l, 99),
       list_changed_from_mcp_commit_p50_ms: percentile(c, 50),
       list_changed_from_mcp_commit_p99_ms: percentile(c, 99),
       note:
-        'get_prompt_* is the 2026-07-28 era (one HTTP exchange, a fresh server instance per request) with the cache off; ' +
-        'cached_get_prompt and list_changed (a commit made over the HTTP API reaching list_changed) need the change feed ' +
-        '(feed branch, not merged into this one): null until then. list_changed_from_mcp_commit_* is commit_prompt in ' +
-        'one MCP session until list_changed arrives in another (includes the commit itself).',
+        'get_prompt_* is the 2026-07-28 era (one HTTP exchange, a fresh server instance per request). prompts/get renders ' +
+        'on the backend (so usage is counted there), so the prompt cache does not shorten it: cached_get_prompt is the same ' +
+        'call with the cache warm. list_changed_* is a commit over the HTTP API by another token until list_changed reaches ' +
+        'an MCP session (through the feed; includes the commit). list_changed_from_mcp_commit_* is commit_prompt in one ' +
+        'MCP session until list_changed in another.',
       machine: machine(database.serverVersion),
     };
   } finally {

@@ -9,6 +9,13 @@ export interface LibraryChange {
   paths: string[];
   /** Whether the set of prompts (or their names) may have changed, not only a text. */
   listChanged: boolean;
+  /** The paths are folders: every prompt below them changed path. */
+  prefixes?: boolean;
+}
+
+/** Whether a change touches the prompt at `path`. */
+export function touches(change: LibraryChange, path: string): boolean {
+  return change.paths.some((p) => p === path || (change.prefixes === true && path.startsWith(p + '/')));
 }
 
 export type LibraryListener = (change: LibraryChange) => void;

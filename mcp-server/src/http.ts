@@ -12,6 +12,7 @@ import {
 import { createClient, RocqetError, type Client, type Me } from '@rocqet/sdk';
 import { LibraryChanges, type LibraryChange } from './changes.js';
 import { checkHostAndOrigin, type OriginPolicy } from './guards.js';
+import { PromptCaches } from './caches.js';
 import { followFeeds } from './live.js';
 import { promptUri } from './names.js';
 import { readBody, sendJsonRpcError, sendWebResponse, toWebRequest } from './nodeHttp.js';
@@ -82,6 +83,7 @@ export function createMcpHttpEndpoint(options: McpHttpOptions): McpHttpEndpoint 
   const identities = new Map<string, { me: Me; at: number }>();
   let closed = false;
   const feeds = followFeeds(changes, (m) => log(m));
+  const caches = new PromptCaches();
 
   const clientFor = (req: IncomingMessage, token: string) =>
     createClient({
@@ -96,8 +98,12 @@ export function createMcpHttpEndpoint(options: McpHttpOptions): McpHttpEndpoint 
     me: caller.me,
     era,
     shared,
+    cache: options.cache === false ? undefined : caches.forToken(caller.tokenKey, caller.client),
     options,
-    changed: (change) => changes.report({ ...change, workspaceId: caller.me.workspaceId }),
+    // With the feed followed, the write comes back through it; reporting it here as well would notify twice.
+    changed: (change) => {
+      if (!feeds.following(caller.me.workspaceId)) changes.report({ ...change, workspaceId: caller.me.workspaceId });
+    },
   });
 
   async function authenticate(req: IncomingMessage, res: ServerResponse): Promise<Caller | undefined> {
@@ -120,6 +126,7 @@ export function createMcpHttpEndpoint(options: McpHttpOptions): McpHttpEndpoint 
       return { token, tokenKey, me, client };
     } catch (err) {
       identities.delete(tokenKey);
+      if (err instanceof RocqetError && err.status === 401) caches.drop(tokenKey);
       if (err instanceof RocqetError && err.status === 401) {
         const description = err.message.replaceAll('"', "'");
         sendJsonRpcError(res, 401, -32001, `${err.code}: ${err.message}`, {
@@ -285,6 +292,7 @@ export function createMcpHttpEndpoint(options: McpHttpOptions): McpHttpEndpoint 
       closed = true;
       stopModern();
       feeds.close();
+      caches.close();
       await Promise.all([...sessions.values()].map((s) => s.transport.close().catch(() => {})));
       await Promise.all([...modern.values()].map((h) => h.close().catch(() => {})));
       modern.clear();
@@ -304,8 +312,8 @@ export function notifyLegacy(
     void server.sendPromptListChanged();
     void server.sendResourceListChanged();
   }
-  for (const path of change.paths) {
-    const uri = promptUri(path);
-    if (subscriptions?.has(uri)) void server.server.sendResourceUpdated({ uri }).catch(() => {});
+  for (const uri of subscriptions ?? []) {
+    const hit = change.paths.some((p) => uri === promptUri(p) || (change.prefixes === true && uri.startsWith(promptUri(p) + '/')));
+    if (hit) void server.server.sendResourceUpdated({ uri }).catch(() => {});
   }
 }

@@ -3,9 +3,11 @@ import {
   isRequired,
   parsePrompt,
   type Client,
+  type CachedPrompt,
   type Commit,
   type Me,
   type Prompt,
+  type PromptCache,
   type VariableSpec,
 } from '@rocqet/sdk';
 
@@ -54,15 +56,33 @@ interface Memo {
   value: PromptAtRef;
 }
 
+/** What a read keeps between requests: the feed-invalidated cache of the caller's token, or (cache off) ETags. */
+export type ReadStore = { cache: PromptCache } | { memo: Map<string, Memo> };
+
+/** The cache hands back the same object while an entry stays valid: its variables are parsed once per text. */
+const parsed = new WeakMap<CachedPrompt, PromptAtRef>();
+
+function atRef(res: CachedPrompt): PromptAtRef {
+  let value = parsed.get(res);
+  if (!value) {
+    const { content, commit, ref: used, ...prompt } = res;
+    value = { prompt, ref: used, commit, content, variables: variablesOf(content) };
+    parsed.set(res, value);
+  }
+  return value;
+}
+
 /**
- * The library as the MCP server reads it, through the sdk client of one caller. Reads of a prompt at a ref are
- * revalidated with If-None-Match, so a listing that needs every prompt's variables transfers unchanged texts once.
+ * The library as the MCP server reads it, through the sdk client of one caller. Reads of a prompt at a ref go through
+ * the sdk's feed-invalidated cache of the caller's token (served from memory while the feed proves them current, so
+ * a listing that needs every prompt's variables costs no request per prompt); with the cache off they are
+ * revalidated with If-None-Match.
  */
 export class Library {
   constructor(
     readonly client: Client,
     readonly me: Me,
-    private readonly memo: Map<string, Memo>,
+    private readonly store: ReadStore,
     readonly defaultRef: string | undefined,
   ) {}
 
@@ -93,22 +113,23 @@ export class Library {
   }
 
   private async readExactly(path: string, ref: string | undefined): Promise<PromptAtRef> {
+    if ('cache' in this.store) return atRef(await this.store.cache.get(path, ref));
+    const memo = this.store.memo;
     // Keyed by workspace: a cached text is only ever reused after the backend said 304 to this caller's token.
     const key = `${this.me.workspaceId}\u0000${path}\u0000${ref ?? ''}`;
-    const known = this.memo.get(key);
+    const known = memo.get(key);
     const res = await this.client.raw('getPrompt', {
       params: { prompt: path },
       query: ref === undefined ? {} : { ref },
       ...(known ? { headers: { 'if-none-match': known.etag } } : {}),
     });
     if (res.status === 304 && known) return known.value;
-    const { content, commit, ref: used, ...prompt } = res.data;
-    const value: PromptAtRef = { prompt, ref: used, commit, content, variables: variablesOf(content) };
+    const value = atRef(res.data);
     const etag = res.headers.get('etag');
     if (etag) {
-      this.memo.delete(key);
-      this.memo.set(key, { etag, value });
-      if (this.memo.size > MEMO_LIMIT) this.memo.delete(this.memo.keys().next().value!);
+      memo.delete(key);
+      memo.set(key, { etag, value });
+      if (memo.size > MEMO_LIMIT) memo.delete(memo.keys().next().value!);
     }
     return value;
   }

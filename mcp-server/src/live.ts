@@ -30,24 +30,45 @@ interface FeedClient {
 /** Every action that can change what a prompt list, a prompt's arguments or a resource shows. */
 const FOLLOWED = ['prompt', 'branch', 'tag', 'folder'];
 
-/** Paths an event is about: the subject's, and the path it had before a rename or move. */
-function pathsOf(event: FeedEventLike): string[] {
+/**
+ * Paths an event is about: the subject's (its path now), and the one it had before a rename or move. The feed
+ * records what a PATCH changed (slug, folderId), not the old path, so that path is rebuilt from them; a move needs the
+ * old folder's path, which costs one folder listing. A folder event names the folder's old and new paths, which are
+ * prefixes of every prompt below it.
+ */
+async function pathsOf(event: FeedEventLike, client: Client): Promise<string[]> {
   const paths = new Set<string>();
-  if (event.subject.path) paths.add(event.subject.path);
-  const before = (event.changes.before as { path?: unknown } | undefined)?.path;
-  if (typeof before === 'string') paths.add(before);
+  const now = event.subject.path;
+  if (now) paths.add(now);
+  const before = (event.changes.before ?? {}) as { path?: unknown; slug?: unknown; folderId?: unknown };
+  if (typeof before.path === 'string') paths.add(before.path);
+  if (event.resourceType === 'prompt' && now && (typeof before.slug === 'string' || before.folderId !== undefined)) {
+    const cut = now.lastIndexOf('/');
+    const slug = typeof before.slug === 'string' ? before.slug : now.slice(cut + 1);
+    let folder: string | null = cut < 0 ? null : now.slice(0, cut);
+    if (before.folderId === null) folder = null;
+    else if (typeof before.folderId === 'string') {
+      const id = before.folderId;
+      folder = (await client.listFolders().catch(() => ({ items: [] as { id: string; path: string }[] }))).items.find((f) => f.id === id)?.path ?? null;
+    }
+    paths.add(folder ? `${folder}/${slug}` : slug);
+  }
   return [...paths];
 }
 
 export interface FeedFollower {
   /** Follow the workspace of this caller (once per workspace; a later caller takes over if the token stops working). */
   follow(client: Client, me: Me): void;
+  /** Whether the feed reports this workspace's changes (then a write's own report would notify twice). */
+  following(workspaceId: string): boolean;
   close(): void;
 }
 
 export function followFeeds(changes: LibraryChanges, log: (message: string) => void = () => {}): FeedFollower {
   const byWorkspace = new Map<string, { close(): void }>();
+  let order = Promise.resolve();
   return {
+    following: (workspaceId) => byWorkspace.has(workspaceId),
     follow(client, me) {
       const feed = (client as unknown as FeedClient).events;
       if (!feed || !me.workspaceId || byWorkspace.has(me.workspaceId)) return;
@@ -56,8 +77,11 @@ export function followFeeds(changes: LibraryChanges, log: (message: string) => v
         filters: { types: FOLLOWED },
         onEvent: (event) => {
           // A text commit on a non-served branch still changes history and diff resources; treat all as list changes
-          // (a hint that makes clients re-list), which is cheap next to missing one.
-          changes.report({ workspaceId, paths: pathsOf(event), listChanged: true });
+          // (a hint that makes clients re-list), which is cheap next to missing one. Reports keep the feed's order.
+          const paths = pathsOf(event, client);
+          order = order.then(async () => {
+            changes.report({ workspaceId, paths: await paths, listChanged: true, prefixes: event.resourceType === 'folder' });
+          });
         },
         onResync: () => changes.report({ workspaceId, paths: [], listChanged: true }),
         onError: (err) => {

@@ -4,7 +4,7 @@ import {
   type ClientCapabilities,
   type ServerContext,
 } from '@modelcontextprotocol/server';
-import type { Client, Me } from '@rocqet/sdk';
+import type { Client, Me, PromptCache } from '@rocqet/sdk';
 import type { LibraryChange } from './changes.js';
 import { completeRequest } from './completions.js';
 import { Library } from './library.js';
@@ -19,6 +19,8 @@ export interface ServerOptions {
   /** The ref prompts are served at unless a name pins one (`path@ref`): a branch or tag such as `production`. */
   defaultRef?: string | undefined;
   pageSize?: number;
+  /** Serve reads from the sdk's feed-invalidated prompt cache (default on); off, every read is a conditional GET. */
+  cache?: boolean;
 }
 
 
@@ -27,6 +29,8 @@ export interface Session {
   me: Me;
   era: 'legacy' | 'modern';
   shared: { memo: Map<string, unknown>; recent: RecentValues };
+  /** The feed-invalidated cache of this caller's token (absent with the cache off). */
+  cache?: PromptCache | undefined;
   options: ServerOptions;
   /** 2025-era resource subscriptions of this session (URIs); 2026-era ones live on subscriptions/listen streams. */
   subscriptions?: Set<string>;
@@ -40,7 +44,12 @@ export const INSTRUCTIONS =
 
 /** One MCP server instance for one caller: prompts, resources, completions and tools over the sdk client. */
 export function buildServer(session: Session): McpServer {
-  const library = new Library(session.client, session.me, session.shared.memo as Map<string, never>, session.options.defaultRef);
+  const library = new Library(
+    session.client,
+    session.me,
+    session.cache ? { cache: session.cache } : { memo: session.shared.memo as Map<string, never> },
+    session.options.defaultRef,
+  );
   const pageSize = session.options.pageSize ?? 50;
   const server = new McpServer(SERVER_INFO, {
     capabilities: {

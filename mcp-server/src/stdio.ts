@@ -1,5 +1,5 @@
 import { serveStdio, type StdioServerHandle } from '@modelcontextprotocol/server/stdio';
-import { createClient, type Me } from '@rocqet/sdk';
+import { createClient, createPromptCache, type Me, type PromptCache } from '@rocqet/sdk';
 import { LibraryChanges } from './changes.js';
 import { notifyLegacy } from './http.js';
 import { followFeeds } from './live.js';
@@ -25,6 +25,7 @@ export function serveRocqetStdio(options: StdioOptions): StdioServerHandle {
   const changes = options.changes ?? new LibraryChanges();
   const log = options.log ?? ((m: string) => process.stderr.write(m + '\n'));
   const feeds = followFeeds(changes, log);
+  let cache: PromptCache | undefined;
   let me: Promise<Me> | undefined;
   const identity = (): Promise<Me> => {
     me ??= client.me().catch((err: Error) => {
@@ -48,8 +49,12 @@ export function serveRocqetStdio(options: StdioOptions): StdioServerHandle {
       me: who,
       era,
       shared,
+      cache: options.cache === false ? undefined : (cache ??= createPromptCache(client)),
       options,
-      changed: (change) => changes.report({ ...change, workspaceId: who.workspaceId }),
+      // With the feed followed, the write comes back through it; reporting it here as well would notify twice.
+      changed: (change) => {
+        if (!feeds.following(who.workspaceId)) changes.report({ ...change, workspaceId: who.workspaceId });
+      },
     };
     const server = buildServer(session);
     // serveStdio routes the instance's own notifications onto a 2026-era subscriptions/listen stream.

@@ -81,6 +81,11 @@ describe('MCP elicitation and live notifications (both eras)', () => {
         assert.deepEqual((await updated as { params: { uri: string } }).params.uri, 'rocqet://prompts/greeter');
         // Loose bound, dedicated test: the brief's promise is "within a second".
         assert.ok(Date.now() - started < 1000, `${Date.now() - started} ms`);
+        // The write reaches this session once (through the feed), not also through the server's own report.
+        let again = 0;
+        watcher.setNotificationHandler('notifications/prompts/list_changed', () => void again++);
+        await new Promise((r) => setTimeout(r, 500));
+        assert.equal(again, 0, 'list_changed delivered twice for one commit');
       } finally {
         await hangUp(watcher);
         await hangUp(writer);
