@@ -1,3 +1,4 @@
+import { LONE_SURROGATE } from '@rocqet/sdk';
 import type { Tx } from '../db/prisma.js';
 import { appendAudit } from '../feed/append.js';
 import type { Actor } from './actor.js';
@@ -36,8 +37,8 @@ function fail(): never {
   throw new Error('audit entry without a workspace');
 }
 
-/** A UTF-16 surrogate without its pair: JSON.stringify escapes it as \udXXX, which jsonb refuses outright. */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+/** Every lone UTF-16 surrogate (the contract's rule, global): JSON.stringify escapes one as \udXXX, which jsonb refuses. */
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
 
 /**
  * Dates and bigints become strings so the entry stores as JSON; lone surrogates become U+FFFD, as they do in the text
@@ -46,7 +47,7 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 function toJson(value: Record<string, unknown>): object {
   return JSON.parse(
     JSON.stringify(value, (_k, v: unknown) =>
-      typeof v === 'bigint' ? v.toString() : typeof v === 'string' ? v.replace(LONE_SURROGATE, '\ufffd') : v,
+      typeof v === 'bigint' ? v.toString() : typeof v === 'string' ? v.replace(LONE_SURROGATES, '\ufffd') : v,
     ),
   ) as object;
 }

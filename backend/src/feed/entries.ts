@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { fail } from '../domain/errors.js';
 import { listFolders, type FolderWithPath } from '../domain/folders/folders.js';
 import { promptPath } from '../domain/prompts/resolve.js';
-import { presentAudit } from '../http/present.js';
+import { presentAudit, type AuditRow } from '../http/present.js';
 
 /** One committed audit entry as the feed delivers it, with the folders it touches (for the subtree filter). */
 export interface FeedEntry {
@@ -15,24 +15,13 @@ export interface FeedEntry {
   folderPaths: string[];
 }
 
-interface EntryRow {
+/** The audit row the presenter takes, as this query returns it (id as text), with the prompt it is about. */
+type EntryRow = Omit<AuditRow, 'id' | 'changes'> & {
   id: string;
-  action: string;
-  resourceType: string;
-  resourceId: string;
-  actorUserId: string | null;
-  actorTokenId: string | null;
-  actorMintedById: string | null;
-  email: string | null;
-  mintedByEmail: string | null;
-  ip: string | null;
-  userAgent: string | null;
-  requestId: string | null;
   changes: Record<string, unknown>;
-  createdAt: Date;
   promptSlug: string | null;
   promptFolderId: string | null;
-}
+};
 
 const ENTRIES_QUERY = `
   SELECT a.id::text AS id, a.action, a.resource_type AS "resourceType", a.resource_id AS "resourceId",

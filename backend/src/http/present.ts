@@ -98,7 +98,8 @@ export function presentFolder(f: {
   };
 }
 
-export function presentAudit(a: {
+/** An audit row as the database gives it, with the emails of its actor and of whoever minted the acting token. */
+export interface AuditRow {
   id: bigint;
   action: string;
   resourceType: string;
@@ -113,7 +114,9 @@ export function presentAudit(a: {
   requestId: string | null;
   changes: unknown;
   createdAt: Date;
-}): AuditEntry {
+}
+
+export function presentAudit(a: AuditRow): AuditEntry {
   return {
     id: a.id.toString(),
     action: a.action,

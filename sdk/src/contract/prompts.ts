@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BooleanQuery, Cursor, DisplayName, Id, Limit, StorableTimestamp, Text, Timestamp, dictionary, page, repeated } from './common.js';
+import { BooleanQuery, Cursor, DisplayName, Id, LONE_SURROGATE, Limit, StorableTimestamp, Text, Timestamp, dictionary, page, repeated } from './common.js';
 import { route } from './route.js';
 
 export const PromptSlug = Text.min(1)
@@ -132,9 +132,6 @@ export const CommitBody = z
     if (b.content === undefined) ctx.addIssue({ code: 'custom', path: ['content'], message: 'required (or fromDraft: true)' });
     if (b.parent === undefined) ctx.addIssue({ code: 'custom', path: ['parent'], message: 'required (or fromDraft: true)' });
   });
-
-/** A lone UTF-16 surrogate: JSON can carry one (`"\ud800"`), UTF-8 cannot store it. */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /**
  * What PostgreSQL refuses in any text column (NUL, lone surrogates), checked in every string of an imported item so
