@@ -1,14 +1,14 @@
 /**
  * `npm run bench -- mcp [N]`: prompts/get over Streamable HTTP (the SDK's real Client, 2026-07-28 era, and 2025 with
- * a session) against the same render done by a direct HTTP call to the API, interleaved in the same run on one
- * backend; then list_changed driven by the change feed after a plain HTTP commit by another token.
+ * a session; MCP cache on, and off on a second backend on the same database) against the same render done by a
+ * direct HTTP call to the API, interleaved in the same run; then list_changed driven by the change feed after a plain
+ * HTTP commit by another token.
  */
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { createClient } from '@rocqet/sdk';
 import { loadConfig } from '../backend/src/config.js';
-import { bootstrapWorkspace } from '../backend/src/domain/workspaces/workspaces.js';
 import { startBackend, type Backend } from '../backend/src/server.js';
-import { scratchDatabase } from './lib/database.js';
+import { benchWorkspace, scratchDatabase } from './lib/database.js';
 import { machine, today } from './lib/machine.js';
 
 const doc = ['---', 'variables:', '  name:', '    description: who', '  lang:', '    enum: [en, fr]', '    default: en', '---', 'Hello {{name}} in {{lang}}.', ''].join('\n');
@@ -36,45 +36,43 @@ export async function run(args: string[]): Promise<object> {
   const n = Number(args[0] ?? 500);
   const database = await scratchDatabase('rocqet_bench_mcp');
   let backend: Backend | undefined;
+  let uncachedBackend: Backend | undefined;
   try {
-    backend = await startBackend({
-      ...loadConfig({ ROCQET_EMBEDDER: 'off' }),
-      host: '127.0.0.1',
-      port: 0,
-      databaseUrl: database.url,
-      logLevel: 'silent',
-      rateLimit: { limit: 1_000_000_000, windowMs: 60_000 },
-      validateResponses: false,
-    });
-    const ws = await bootstrapWorkspace(backend.db, {
-      slug: 'bench',
-      name: 'Bench',
-      type: 'team',
-      plan: 'pro',
-      owner: { email: 'bench@rocqet.local', name: 'Bench' },
-    });
+    const start = (env: Record<string, string>) =>
+      startBackend({
+        ...loadConfig({ ROCQET_EMBEDDER: 'off', ...env }),
+        host: '127.0.0.1',
+        port: 0,
+        databaseUrl: database.url,
+        logLevel: 'silent',
+        rateLimit: { limit: 1_000_000_000, windowMs: 60_000 },
+        validateResponses: false,
+      });
+    backend = await start({});
+    // The same backend code on the same database with the MCP cache off: prompts/get reads and renders over the API.
+    uncachedBackend = await start({ ROCQET_MCP_CACHE: 'off' });
+    const ws = await benchWorkspace(backend.db, 'pro');
     const api = createClient({ baseUrl: backend.url, token: ws.secret });
     const prompt = await api.createPrompt({ body: { title: 'Greeter', slug: 'greeter', content: doc } });
     const modern = await mcpClient(backend.url, ws.secret, 'modern');
     const legacy = await mcpClient(backend.url, ws.secret, 'legacy');
+    const uncached = await mcpClient(uncachedBackend.url, ws.secret, 'modern');
 
     const direct = () => api.render({ params: { prompt: 'greeter' }, body: { values: { name: 'Ada' } } });
-    const viaModern = () => modern.client.getPrompt({ name: 'greeter', arguments: { name: 'Ada' } });
-    const viaLegacy = () => legacy.client.getPrompt({ name: 'greeter', arguments: { name: 'Ada' } });
-    for (let i = 0; i < 50; i++) await Promise.all([direct(), viaModern(), viaLegacy()].map((p) => p.then(() => undefined)));
+    const get = (c: Client) => () => c.getPrompt({ name: 'greeter', arguments: { name: 'Ada' } });
+    const viaModern = get(modern.client);
+    const viaLegacy = get(legacy.client);
+    const viaUncached = get(uncached.client);
+    for (let i = 0; i < 50; i++) for (const call of [direct, viaModern, viaLegacy, viaUncached]) await call();
 
-    const t: Record<'direct' | 'modern' | 'legacy', number[]> = { direct: [], modern: [], legacy: [] };
+    const t: Record<'direct' | 'modern' | 'legacy' | 'uncached', number[]> = { direct: [], modern: [], legacy: [], uncached: [] };
     for (let i = 0; i < n; i++) {
-      // Interleaved, so load from other processes on the machine falls on all three alike.
-      let s = process.hrtime.bigint();
-      await direct();
-      t.direct.push(ms(s));
-      s = process.hrtime.bigint();
-      await viaModern();
-      t.modern.push(ms(s));
-      s = process.hrtime.bigint();
-      await viaLegacy();
-      t.legacy.push(ms(s));
+      // Interleaved, so load from other processes on the machine falls on all four alike.
+      for (const [key, call] of [['direct', direct], ['uncached', viaUncached], ['modern', viaModern], ['legacy', viaLegacy]] as const) {
+        const s = process.hrtime.bigint();
+        await call();
+        t[key].push(ms(s));
+      }
     }
 
     // list_changed from a commit made through another MCP session (the path that works without the feed).
@@ -105,20 +103,15 @@ export async function run(args: string[]): Promise<object> {
       await heard;
       feedLc.push(ms(s));
     }
-    // prompts/get again with the feed-invalidated cache warm (the default): the render itself is still the backend's.
-    const cached: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const s = process.hrtime.bigint();
-      await viaModern();
-      cached.push(ms(s));
-    }
     await watcher.transport.terminateSession().catch(() => {});
     await watcher.client.close();
     await legacy.transport.terminateSession().catch(() => {});
     await legacy.client.close();
     await modern.client.close();
+    await uncached.client.close();
 
     const d = sorted(t.direct);
+    const u = sorted(t.uncached);
     const m = sorted(t.modern);
     const l = sorted(t.legacy);
     const c = sorted(lc);
@@ -126,9 +119,10 @@ export async function run(args: string[]): Promise<object> {
       bench: 'mcp',
       date: today(),
       n,
-      get_prompt_p50_ms: percentile(m, 50),
-      get_prompt_p99_ms: percentile(m, 99),
-      cached_get_prompt_p50_ms: percentile(sorted(cached), 50),
+      get_prompt_p50_ms: percentile(u, 50),
+      get_prompt_p99_ms: percentile(u, 99),
+      cached_get_prompt_p50_ms: percentile(m, 50),
+      cached_get_prompt_p99_ms: percentile(m, 99),
       baseline_http_p50_ms: percentile(d, 50),
       baseline_http_p99_ms: percentile(d, 99),
       list_changed_p50_ms: percentile(sorted(feedLc), 50),
@@ -138,14 +132,16 @@ export async function run(args: string[]): Promise<object> {
       list_changed_from_mcp_commit_p50_ms: percentile(c, 50),
       list_changed_from_mcp_commit_p99_ms: percentile(c, 99),
       note:
-        'get_prompt_* is the 2026-07-28 era (one HTTP exchange, a fresh server instance per request). prompts/get renders ' +
-        'on the backend (so usage is counted there), so the prompt cache does not shorten it: cached_get_prompt is the same ' +
-        'call with the cache warm. list_changed_* is a commit over the HTTP API by another token until list_changed reaches ' +
-        'an MCP session (through the feed; includes the commit). list_changed_from_mcp_commit_* is commit_prompt in one ' +
-        'MCP session until list_changed in another.',
+        'All 2026-07-28 era (one HTTP exchange, a server instance per request) unless legacy_*. get_prompt_* is the MCP ' +
+        'cache off (ROCQET_MCP_CACHE=off: the prompt is rendered by the backend over the API, one request); ' +
+        'cached_get_prompt_* the default, rendered from the feed-invalidated cache with the sdk renderPrompt and counted ' +
+        'in batches; legacy_session_* the same cached call in a 2025-11-25 session. list_changed_* is a commit over ' +
+        'the HTTP API by another token until list_changed reaches an MCP session (through the feed; includes the ' +
+        'commit). list_changed_from_mcp_commit_* is commit_prompt in one MCP session until list_changed in another.',
       machine: machine(database.serverVersion),
     };
   } finally {
+    await uncachedBackend?.close();
     await backend?.close();
     await database.drop();
   }

@@ -1,11 +1,15 @@
 /**
- * `npm run bench -- search [--queries FILE] [--scale N] [--reps N] [--weights JSON] [--no-cv]`
+ * `npm run bench -- search [--queries FILE] [--scale N] [--reps N] [--typo-reps N] [--weights JSON] [--no-cv] [--no-typos]`
  *
  * 1. Loads awesome-chatgpt-prompts.csv (title = act) into a fresh workspace of a fresh database and lets the index
  *    worker embed it with the local model for real (no cache carried over: index_seconds is a cold index).
  * 2. Runs the queries in each mode through search() (the same code the API runs): recall@10 and MRR@10 (a hit is a
  *    result whose title is in `relevant`), and latency (p50/p95 over `reps` passes after one cold pass).
  * 3. Baseline: one raw full-text SQL statement per query on the same connection pool.
+ * 3a. Typos: the library's titles misspelt in one word and in every word (deterministic seed), full text and hybrid,
+ *    with typo tolerance and without it (baseline); at scale too. `typo-reps` (default 1) warm passes: 100 queries
+ *    give 100 latency samples a pass, and the 16 measurements of this block at 3 passes each were what kept the
+ *    whole bench from finishing on a loaded machine.
  * 3b. Fusion weight by leave-one-out cross-validation (unless --no-cv): hybrid with fulltext weight w (semantic
  *    1 − w) for each w of a grid; each query is scored with the w chosen on all the others.
  * 4. Scale: a second workspace of N prompts made from the real ones (varied titles, shuffled sentences, bodies cut to
@@ -26,6 +30,7 @@ import { loadCsvPrompts, loadDevQueries, type CsvPrompt, type DevQuery } from '.
 import { insertPrompts, makeWorkspace } from '../backend/test/search/support/load.js';
 import { percentile, round } from './lib/closedLoop.js';
 import { scratchDatabase } from './lib/database.js';
+import { misspeltQueries, prng } from './lib/misspell.js';
 
 const log = (msg: string) => process.stderr.write(`[search] ${msg}\n`);
 const MODES: SearchMode[] = ['fulltext', 'semantic', 'hybrid'];
@@ -57,7 +62,7 @@ async function measure(
   weights: FusionWeights,
   isHit: (title: string, q: DevQuery) => boolean,
   modes: SearchMode[] = MODES,
-  extra: { exactKnnMaxPrompts?: number } = {},
+  extra: { exactKnnMaxPrompts?: number; typoTolerance?: boolean } = {},
 ): Promise<Record<string, ModeResult>> {
   const out: Record<string, ModeResult> = {};
   for (const mode of modes) {
@@ -148,6 +153,30 @@ async function crossValidate(db: Db, workspaceId: string, queries: DevQuery[], e
   };
 }
 
+/** Seed of the misspelt queries (bench/lib/misspell.ts): the same 2 × 100 queries on every run. */
+const TYPO_SEED = 15;
+const TYPO_QUERIES = 100;
+
+/**
+ * Queries made from the library's own titles, misspelt in one word and in every word of 4+ letters (deletion,
+ * transposition, substitution or insertion, drawn with TYPO_SEED); a hit is a prompt with that title. Full text and
+ * hybrid, with typo tolerance and, as the baseline, without it (the query word for word, as before).
+ */
+async function measureTypos(db: Db, workspaceId: string, titles: string[], embedder: LocalEmbedder, reps: number, weights: FusionWeights, isHit: (title: string, q: DevQuery) => boolean) {
+  const out: Record<string, object> = {};
+  for (const every of [false, true]) {
+    const queries = misspeltQueries(titles, TYPO_QUERIES, TYPO_SEED, every).map((m) => ({ q: m.q, relevant: [m.title] }));
+    const name = every ? 'every_word' : 'one_word';
+    log(`typos ${name}: e.g. ${queries.slice(0, 3).map((x) => JSON.stringify(x.q)).join(', ')}`);
+    out[name] = {
+      queries: queries.length,
+      tolerant: await measure(db, workspaceId, queries, embedder, reps, weights, isHit, ['fulltext', 'hybrid']),
+      word_for_word: await measure(db, workspaceId, queries, embedder, reps, weights, isHit, ['fulltext', 'hybrid'], { typoTolerance: false }),
+    };
+  }
+  return { seed: TYPO_SEED, ...out };
+}
+
 async function baseline(db: Db, workspaceId: string, queries: DevQuery[], reps: number) {
   const ms: number[] = [];
   for (let pass = 0; pass <= reps; pass++) {
@@ -191,24 +220,13 @@ async function exactKnn(pool: ReturnType<typeof createPool>, workspaceId: string
   return { recall_at_10: round(recall / queries.length, 3), mrr_at_10: round(mrr / queries.length, 3) };
 }
 
-/** A deterministic PRNG, so a scale set is the same on every run. */
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const QUALIFIERS = ['Senior', 'Friendly', 'Concise', 'Team', 'Expert', 'Junior', 'Strict', 'Creative', 'Legacy', 'Draft', 'Internal', 'Pro'];
 const VARIANT_MARK = ' · v';
 
 export async function buildScale(db: Db, n: number, real: CsvPrompt[], vectors: Map<number, Float32Array>, noise: number) {
   const { workspaceId, userId } = await makeWorkspace(db, `bench-search-scale-${Date.now()}`);
-  const random = rng(42);
+  const random = prng(42); // deterministic, so a scale set is the same on every run
   const gauss = () => Math.sqrt(-2 * Math.log(random() + 1e-12)) * Math.cos(2 * Math.PI * random());
   const usable = real.filter((p) => vectors.has(p.row));
   // Every real prompt once, as is, then variants of them up to n.
@@ -265,6 +283,7 @@ export async function run(args: string[]): Promise<object> {
   const queries = queriesFile ? (JSON.parse(readFileSync(queriesFile, 'utf8')) as DevQuery[]) : loadDevQueries();
   const scale = Number(arg(args, 'scale') ?? 100_000);
   const reps = Number(arg(args, 'reps') ?? 3);
+  const typoReps = Number(arg(args, 'typo-reps') ?? 1);
   const noise = Number(arg(args, 'noise') ?? 0.02);
   const weights = { ...DEFAULT_WEIGHTS, ...(arg(args, 'weights') ? (JSON.parse(arg(args, 'weights') as string) as Partial<FusionWeights>) : {}) };
   const scratch = await scratchDatabase('rocqet_bench_search');
@@ -291,6 +310,7 @@ export async function run(args: string[]): Promise<object> {
     const modes = await measure(db, workspaceId, queries, embedder, reps, weights, exact);
     const base = await baseline(db, workspaceId, queries, reps);
     log(`baseline: ${JSON.stringify(base)}`);
+    const typos = args.includes('--no-typos') ? null : await measureTypos(db, workspaceId, real.map((p) => p.title), embedder, typoReps, weights, exact);
     const cv = args.includes('--no-cv') ? null : await crossValidate(db, workspaceId, queries, embedder, weights, exact);
     if (cv) log(`cv: ${JSON.stringify({ held_out: cv.held_out, picked_weights: cv.picked_weights })}`);
 
@@ -328,6 +348,7 @@ export async function run(args: string[]): Promise<object> {
           exactKnnMaxPrompts: Number.MAX_SAFE_INTEGER,
         }),
         baseline: await baseline(db, built.workspaceId, queries, reps),
+        typos: typos ? await measureTypos(db, built.workspaceId, real.map((p) => p.title), embedder, typoReps, weights, byBase) : null,
       };
     }
     return {
@@ -336,12 +357,14 @@ export async function run(args: string[]): Promise<object> {
       prompts: real.length,
       modes,
       baseline: base,
+      typos,
       cross_validation: cv,
       index_seconds: round(indexSeconds, 1),
       index_note: 'cold: fresh database, empty embedding cache, includes loading the model; 2 worker threads',
       embedder: embedder.model,
       weights,
       reps,
+      typo_reps: typoReps,
       server: scratch.serverVersion,
       scale: scaleResult,
     };

@@ -14,8 +14,7 @@ import type { Actor } from '../backend/src/domain/actor.js';
 import { commitOnBranch } from '../backend/src/domain/prompts/commits.js';
 import { createPrompt } from '../backend/src/domain/prompts/prompts.js';
 import { readText } from '../backend/src/domain/prompts/store.js';
-import { bootstrapWorkspace } from '../backend/src/domain/workspaces/workspaces.js';
-import { scratchDatabase } from './lib/database.js';
+import { benchWorkspace, scratchDatabase } from './lib/database.js';
 import { machine, today } from './lib/machine.js';
 
 const dataFile = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'data', 'fabric-pattern-histories.jsonl');
@@ -42,13 +41,7 @@ export async function run(args: string[]): Promise<object> {
   try {
     await migrate(pool);
     const db = createPrisma(pool);
-    const ws = await bootstrapWorkspace(db, {
-      slug: 'bench',
-      name: 'Bench',
-      type: 'enterprise',
-      plan: 'enterprise',
-      owner: { email: 'bench@rocqet.local', name: 'Bench' },
-    });
+    const ws = await benchWorkspace(db);
     const actor: Actor = {
       workspaceId: ws.workspace.id,
       userId: ws.user.id,

@@ -2,12 +2,14 @@
 //
 //   PostgreSQL at TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres), with `vector` and `pg_trgm`
 //   Redis at TEST_REDIS_URL (default redis://127.0.0.1:6379)
+//   the VS Code test host (code-server and Debian's chromium: extension/host/install.mjs)
 //
 // Where something is missing and this machine allows fixing it (root on Debian, the server one of this machine's own
 // clusters), it is fixed the way a fresh CI machine needs: start the cluster, build pgvector from Debian's source
 // package, start or install Redis; one line per step. Anywhere else (no root, another OS, a remote server) it stops
 // before any test runs with one paragraph naming what is missing and the commands that fix it.
-// ROCQET_TEST_PREPARE=check only checks (no fixing); =off skips the step entirely.
+// ROCQET_TEST_PREPARE=check only checks (no fixing); =off skips the step entirely. The VS Code host is optional: where
+// it cannot be installed (or ROCQET_VSCODE_HOST=off) its tests skip, saying what is missing; a failed install stops.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -291,6 +293,15 @@ async function prepareRedis() {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// The VS Code test host
+
+async function prepareVscodeHost() {
+  const { ensureHost } = await import('../extension/host/install.mjs');
+  const problem = ensureHost({ fix: mode === 'fix', log: step });
+  if (problem) step(`${problem} Its tests will skip.`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 
 async function main() {
   if (mode === 'off') return;
@@ -303,7 +314,7 @@ async function main() {
       problems.push(err);
     }
   }
-  if (problems.length === 0) return;
+  if (problems.length === 0) return prepareVscodeHost();
   const why = canFix
     ? ''
     : mode !== 'fix'

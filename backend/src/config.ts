@@ -1,5 +1,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadSlackConfig, type SlackConfig } from '@rocqet/slack-app';
+import { loadPrices, type PriceTable } from './domain/runs/prices.js';
+import { secretBoxFromEnv, type SecretBox } from './secrets/box.js';
 
 /** The repository root (two levels above backend/src or backend/dist). */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -24,9 +27,37 @@ export interface Config {
   /** Check every response against the contract (on in tests; a mismatch is a bug, answered as 500). */
   validateResponses: boolean;
   feed: FeedConfig;
+  /**
+   * How often open feed streams and collab sockets re-check their token's authority (ROCQET_LIVE_RECHECK, default 60s),
+   * beside reacting at once to token and member changes and to expiry: the bound for anything that leaves no audit entry.
+   */
+  liveRecheckMs: number;
   /** The MCP endpoint at /mcp: the ref prompts are served at, list page size, and the Host names it answers under. */
-  mcp: { defaultRef: string | undefined; pageSize: number; allowedHosts: string[] | undefined };
+  mcp: { defaultRef: string | undefined; pageSize: number; allowedHosts: string[] | undefined; cache: boolean };
   collab: CollabConfig;
+  /** The Slack app, served at /slack/* when SLACK_SIGNING_SECRET and a bot token or OAuth credentials are set. */
+  slack: SlackConfig | undefined;
+  /** ROCQET_SECRET_KEY's box (provider keys, the Slack app's tokens); undefined: storing secrets is refused (NO_SECRET_KEY). */
+  secretBox: SecretBox | undefined;
+  runs: RunsConfig;
+}
+
+/** Running prompts on providers (domain/runs). */
+export interface RunsConfig {
+  /** Anthropic requires max_tokens: what a run without one sends (ROCQET_RUNS_DEFAULT_MAX_TOKENS). */
+  defaultMaxTokens: number;
+  /** Tries of the same provider after a rate limit before failing over (ROCQET_RUNS_MAX_RETRIES). */
+  maxRetries: number;
+  /** A retry-after longer than this fails over instead of waiting (ROCQET_RUNS_MAX_RETRY_WAIT_MS). */
+  maxRetryWaitMs: number;
+  /** The wait before a retry when the provider names none. */
+  retryBackoffMs: number;
+  /** One provider request's time limit; past it the run fails over (ROCQET_RUNS_TIMEOUT_MS). */
+  timeoutMs: number;
+  /** Provider faults in a row that open a provider's circuit, and how long it stays open. */
+  breakerFailures: number;
+  breakerCooldownMs: number;
+  prices: PriceTable;
 }
 
 export interface FeedConfig {
@@ -34,7 +65,7 @@ export interface FeedConfig {
   replayMs: number;
   /** Comment lines keep idle streams open through proxies and let clients notice a dead one (ROCQET_FEED_HEARTBEAT_MS). */
   heartbeatMs: number;
-  /** Open streams per token (ROCQET_FEED_MAX_PER_TOKEN). */
+  /** Open streams per token (ROCQET_FEED_MAX_PER_TOKEN), across processes with REDIS_URL. */
   maxPerToken: number;
 }
 
@@ -48,7 +79,10 @@ export interface CollabConfig {
   maxDocumentBytes: number;
   maxConnectionsPerToken: number;
   maxConnectionsPerDocument: number;
-  /** With REDIS_URL: how long a process's lease on a document lasts unrenewed (a dead holder is replaced after it). */
+  /**
+   * With REDIS_URL: how long a process's leases last unrenewed — on a document (a dead holder is replaced after it) and
+   * on the per-token connection slots it holds (feed streams and collab sockets of a dead process are freed after it).
+   */
   leaseMs: number;
 }
 
@@ -114,6 +148,8 @@ export function embedderKind(env: NodeJS.ProcessEnv = process.env): EmbedderKind
 /** Reads and checks the environment; a bad value fails here, before anything starts. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   embedderKind(env);
+  // A malformed ROCQET_SECRET_KEY fails the start, not the first stored secret.
+  const secretBox = secretBoxFromEnv(env);
   if (int(env, 'ROCQET_EMBEDDER_WORKERS', 2) < 1) throw new Error('ROCQET_EMBEDDER_WORKERS must be at least 1');
   return {
     host: env.HOST ?? '127.0.0.1',
@@ -133,10 +169,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       heartbeatMs: duration(env, 'ROCQET_FEED_HEARTBEAT_MS', 15_000),
       maxPerToken: int(env, 'ROCQET_FEED_MAX_PER_TOKEN', 10),
     },
+    liveRecheckMs: duration(env, 'ROCQET_LIVE_RECHECK', 60_000),
     mcp: {
       defaultRef: env.ROCQET_MCP_DEFAULT_REF || undefined,
       pageSize: Math.max(1, Math.min(int(env, 'ROCQET_MCP_PAGE_SIZE', 50), 200)),
       allowedHosts: env.ROCQET_MCP_ALLOWED_HOSTS ? env.ROCQET_MCP_ALLOWED_HOSTS.split(',').map((h) => h.trim()).filter(Boolean) : undefined,
+      cache: env.ROCQET_MCP_CACHE !== 'off',
     },
     collab: {
       persistMs: int(env, 'ROCQET_COLLAB_PERSIST_MS', 2_000),
@@ -146,6 +184,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxConnectionsPerToken: int(env, 'ROCQET_COLLAB_MAX_CONNECTIONS_PER_TOKEN', 50),
       maxConnectionsPerDocument: int(env, 'ROCQET_COLLAB_MAX_CONNECTIONS_PER_DOCUMENT', 200),
       leaseMs: int(env, 'ROCQET_COLLAB_LEASE_MS', 3_000),
+    },
+    slack: loadSlackConfig(env),
+    secretBox,
+    runs: {
+      defaultMaxTokens: Math.max(1, int(env, 'ROCQET_RUNS_DEFAULT_MAX_TOKENS', 4_096)),
+      maxRetries: int(env, 'ROCQET_RUNS_MAX_RETRIES', 1),
+      maxRetryWaitMs: int(env, 'ROCQET_RUNS_MAX_RETRY_WAIT_MS', 10_000),
+      retryBackoffMs: int(env, 'ROCQET_RUNS_RETRY_BACKOFF_MS', 1_000),
+      timeoutMs: duration(env, 'ROCQET_RUNS_TIMEOUT_MS', 120_000),
+      breakerFailures: Math.max(1, int(env, 'ROCQET_RUNS_BREAKER_FAILURES', 3)),
+      breakerCooldownMs: int(env, 'ROCQET_RUNS_BREAKER_COOLDOWN_MS', 30_000),
+      prices: loadPrices(env.ROCQET_RUN_PRICES || undefined),
     },
   };
 }

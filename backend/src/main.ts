@@ -61,7 +61,7 @@ async function main() {
       databaseUrl,
       // PGlite runs one statement at a time: a large pool only queues inside it.
       poolSize: embedded ? Math.min(config.poolSize, 4) : config.poolSize,
-    }, logger, { feedListen: !embedded });
+    }, logger, { embedded: Boolean(embedded) });
   } catch (err) {
     // Close the embedded database properly (it checkpoints and releases its lock) before reporting.
     await embedded?.stop().catch(() => {});
@@ -110,6 +110,14 @@ async function main() {
   out(`MCP (Streamable HTTP): ${url}/mcp with "Authorization: Bearer ${token}"`);
   out(`MCP (stdio, e.g. claude_desktop_config.json): {"mcpServers":{"rocqet":{"command":"npx","args":["rocqet-mcp"],` +
     `"env":{"ROCQET_URL":"${url}","ROCQET_TOKEN":"${token}"}}}}  (more clients: README, "Use it from AI assistants")`);
+  if (config.slack) {
+    const mode = config.slack.mode.kind === 'oauth' ? `OAuth: install at ${url}/slack/install` : 'one workspace (SLACK_BOT_TOKEN)';
+    out(`Slack:     ${url}/slack/events  (${mode}); point the app's request URLs at ${config.publicUrl ?? url}/slack/events`);
+    if (!config.secretBox) out('           Set ROCQET_SECRET_KEY too: /rocqet link stores its token encrypted and refuses without it.');
+  } else {
+    out('Slack:     not configured. Create the app from slack-app/manifest.yaml (api.slack.com/apps → From a manifest),');
+    out('           then set SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN (or SLACK_CLIENT_ID/SECRET/STATE_SECRET) and ROCQET_SECRET_KEY.');
+  }
   out('Press Ctrl-C to stop.');
 }
 

@@ -7,6 +7,7 @@ import { pino, type Logger } from 'pino';
 import { repoRoot, type Config } from './config.js';
 import { migrate } from './db/migrate.js';
 import { createPool } from './db/pool.js';
+import { sharesOneSession } from './db/sql.js';
 import { createPrisma, type Db } from './db/prisma.js';
 import { createApp } from './http/app.js';
 import { problemBody } from './http/problem.js';
@@ -22,6 +23,10 @@ import { listenForFeed } from './feed/listener.js';
 import { CollabServer } from './collab/server.js';
 import { COLLAB_PATH } from './collab/authenticate.js';
 import { redisPeers } from './collab/redisPeers.js';
+import { AuthorityWatch } from './feed/authority.js';
+import { createMemorySlots, createRedisSlots } from './http/connectionSlots.js';
+import { createSlackApp, type SlackApp, type SlackAppOptions } from '@rocqet/slack-app';
+import { NO_SECRET_KEY } from './secrets/box.js';
 
 export const version = (
   JSON.parse(readFileSync(path.join(repoRoot, 'backend', 'package.json'), 'utf8')) as { version: string }
@@ -37,6 +42,8 @@ export interface Backend {
   pool: pg.Pool;
   feed: FeedHub;
   logger: Logger;
+  /** The Slack app when SLACK_* is configured. */
+  slack: SlackApp | undefined;
   close(): Promise<void>;
 }
 
@@ -48,10 +55,13 @@ export interface BackendOptions {
   /** Replaces the search service made from the environment (tests plug in their own embedder). */
   search?: (db: Db) => SearchService;
   /**
-   * LISTEN for other processes' commits (default true). The embedded database carries no NOTIFY between
-   * connections, so main.ts turns it off there: its single process hears its own commits in-process.
+   * The database is the embedded PGlite, which serves one session to every connection: it carries no NOTIFY between
+   * connections (this single process hears its own commits in-process, so nothing LISTENs), and a statement name
+   * prepared on one connection exists on all of them (so the pool prepares no named statements).
    */
-  feedListen?: boolean;
+  embedded?: boolean;
+  /** Options for the embedded Slack app (tests: a quicker feed poll, fewer Web API retries). */
+  slack?: Partial<Pick<SlackAppOptions, 'delivery' | 'retries' | 'deliverFeed'>>;
 }
 
 export async function startBackend(
@@ -65,6 +75,7 @@ export async function startBackend(
     max: config.poolSize,
     onQueryTime: (s) => metrics.dbDuration.observe(s),
   });
+  if (options.embedded) sharesOneSession(pool);
   try {
     await migrate(pool, { log: (m) => log.info(m) });
   } catch (err) {
@@ -84,15 +95,39 @@ export async function startBackend(
   // The change feed: this process's own commits wake it at once, other processes' through NOTIFY.
   const feed = new FeedHub(pool, log, (n) => metrics.feedEvents.inc(n));
   const stopLocalWake = onCommitted(db, (workspaces) => workspaces.forEach((ws) => feed.wake(ws)));
-  const listener = options.feedListen === false ? undefined : listenForFeed(config.databaseUrl, feed, log);
+  const listener = options.embedded ? undefined : listenForFeed(config.databaseUrl, feed, log);
   await listener?.ready;
+  // Open streams and sockets follow their token's authority now (revocation, roles, expiry), on every process.
+  const authority = new AuthorityWatch(pool, feed, log, config.liveRecheckMs);
+  const slots = redis
+    ? createRedisSlots(redis, {
+        leaseMs: config.collab.leaseMs,
+        onError: (err) => log.warn({ err }, 'connection limits: redis did not answer; counting in this process'),
+      })
+    : createMemorySlots();
   const mcp = createMcpEndpoint(config.mcp, log);
+  // The Slack app reaches this backend over HTTP through the sdk like any client; its address is known after listen.
+  let selfUrl = '';
+  const slack = config.slack
+    ? createSlackApp({
+        config: config.slack,
+        pool,
+        box: config.secretBox,
+        noKeyMessage: NO_SECRET_KEY,
+        backendUrl: () => selfUrl,
+        log: (level, message, extra) => log[level]({ ...extra, service: 'slack' }, message),
+        ...options.slack,
+      })
+    : undefined;
   const collab = new CollabServer({
     db,
     pool,
     logger: log,
     config: config.collab,
     registry: metrics.registry,
+    feed,
+    authority,
+    slots,
     ...(config.redisUrl ? { peers: redisPeers({ url: config.redisUrl, logger: log, leaseMs: config.collab.leaseMs }) } : {}),
   });
   const app = createApp({
@@ -112,7 +147,10 @@ export async function startBackend(
     usage,
     search,
     feed,
+    authority,
+    slots,
     mcp,
+    ...(slack ? { slack } : {}),
   });
   let server: Server;
   try {
@@ -121,7 +159,10 @@ export async function startBackend(
       const s = app.listen(config.port, config.host, (err?: Error) => (err ? reject(err) : resolve(s)));
     });
   } catch (err) {
+    await slack?.close().catch(() => {});
     await collab.close().catch(() => {});
+    authority.close();
+    await slots.close();
     feed.close();
     stopLocalWake();
     await listener?.close();
@@ -148,6 +189,7 @@ export async function startBackend(
   });
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  selfUrl = `http://${host}:${port}`;
   let closing: Promise<void> | undefined;
   return {
     url: `http://${host}:${port}`,
@@ -158,14 +200,19 @@ export async function startBackend(
     pool,
     feed,
     logger: log,
+    slack,
     close() {
       closing ??= (async () => {
+        // The Slack app's feed streams hold requests open on this server: end them first.
+        await slack?.close().catch((err: unknown) => log.warn({ err }, 'the Slack app did not close cleanly'));
         // Drafts first: their clients are told to reconnect and every unsaved edit is stored while the pool is up.
         await collab.close().catch((err: unknown) => log.error({ err }, 'collab drafts did not close cleanly'));
         // Open MCP sessions hold SSE streams: end them first, or close() would wait for them.
         await mcp.close().catch((err: unknown) => log.warn({ err }, 'MCP sessions did not close cleanly'));
         // Open feed streams would hold the server open forever: end them first (their clients resume elsewhere).
+        authority.close();
         feed.close();
+        await slots.close();
         stopLocalWake();
         await listener?.close();
         await new Promise<void>((resolve) => {
@@ -211,8 +258,8 @@ function databaseError(err: NodeJS.ErrnoException, databaseUrl: string): Error {
   };
   const reason = err.code ? reasons[err.code] : undefined;
   if (reason) return new Error(`cannot use ${where} (DATABASE_URL): ${reason}`);
-  if (/extension "(vector|pg_trgm)"/.test(err.message)) {
-    return new Error(`${where} (DATABASE_URL) lacks an extension Rocqet needs (${err.message}); install pgvector and pg_trgm there`);
+  if (/extension "(vector|pg_trgm|fuzzystrmatch)"/.test(err.message)) {
+    return new Error(`${where} (DATABASE_URL) lacks an extension Rocqet needs (${err.message}); install pgvector, pg_trgm and fuzzystrmatch there`);
   }
   return err;
 }

@@ -35,6 +35,7 @@ describe('configuration from the environment', () => {
     [{ ROCQET_FEED_REPLAY: '0d' }, /^ROCQET_FEED_REPLAY must be a duration/],
     [{ ROCQET_FEED_HEARTBEAT_MS: '1.5s' }, /^ROCQET_FEED_HEARTBEAT_MS must be a duration/],
     [{ ROCQET_FEED_MAX_PER_TOKEN: 'many' }, /^ROCQET_FEED_MAX_PER_TOKEN must be a whole number/],
+    [{ ROCQET_LIVE_RECHECK: 'often' }, /^ROCQET_LIVE_RECHECK must be a duration such as 90s/],
   ];
   for (const [env, message] of refusals) {
     it(`refuses ${JSON.stringify(env)}`, () => assert.throws(() => loadConfig(env), (err: Error) => message.test(err.message)));
@@ -52,6 +53,11 @@ describe('configuration from the environment', () => {
     const c = loadConfig({ ROCQET_FEED_REPLAY: '12h', ROCQET_FEED_HEARTBEAT_MS: '250', ROCQET_FEED_MAX_PER_TOKEN: '2' });
     assert.deepEqual(c.feed, { replayMs: 12 * 3_600_000, heartbeatMs: 250, maxPerToken: 2 });
     assert.equal(loadConfig({ ROCQET_FEED_REPLAY: '90s' }).feed.replayMs, 90_000);
+  });
+
+  it('open streams and sockets re-check their token every 60 s unless ROCQET_LIVE_RECHECK says otherwise', () => {
+    assert.equal(loadConfig({}).liveRecheckMs, 60_000);
+    assert.equal(loadConfig({ ROCQET_LIVE_RECHECK: '5s' }).liveRecheckMs, 5_000);
   });
 
   it('ROCQET_EMBEDDER: any case, and "none" for off', () => {

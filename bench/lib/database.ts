@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import type { Db } from '../../backend/src/db/prisma.js';
+import { bootstrapWorkspace } from '../../backend/src/domain/workspaces/workspaces.js';
 
 /** The server benches create their scratch databases on (the database named in it is only used to connect). */
 export const benchAdminUrl = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -40,4 +42,15 @@ export async function scratchDatabase(prefix = 'rocqet_bench'): Promise<ScratchD
     serverVersion,
     drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
   };
+}
+
+/** The one workspace a bench works in, owned by bench@rocqet.local; `pro` (a team) or `enterprise`, as the bench needs. */
+export function benchWorkspace(db: Db, plan: 'pro' | 'enterprise' = 'enterprise') {
+  return bootstrapWorkspace(db, {
+    slug: 'bench',
+    name: 'Bench',
+    type: plan === 'pro' ? 'team' : 'enterprise',
+    plan,
+    owner: { email: 'bench@rocqet.local', name: 'Bench' },
+  });
 }

@@ -16,8 +16,7 @@ import { createPool } from '../../backend/src/db/pool.js';
 import { createPrisma } from '../../backend/src/db/prisma.js';
 import { inTransaction } from '../../backend/src/db/transaction.js';
 import { createPrompt } from '../../backend/src/domain/prompts/prompts.js';
-import { bootstrapWorkspace } from '../../backend/src/domain/workspaces/workspaces.js';
-import { scratchDatabase } from '../lib/database.js';
+import { benchWorkspace, scratchDatabase } from '../lib/database.js';
 
 const REDIS_URL = process.env.BENCH_REDIS_URL || process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 const CLIENTS = [2, 10, 50] as const;
@@ -169,13 +168,7 @@ export async function measureCollab(): Promise<CollabMeasurement> {
   try {
     await migrate(pool);
     const db = createPrisma(pool);
-    const ws = await bootstrapWorkspace(db, {
-      slug: 'bench',
-      name: 'Bench',
-      type: 'enterprise',
-      plan: 'enterprise',
-      owner: { email: 'bench@rocqet.local', name: 'Bench' },
-    });
+    const ws = await benchWorkspace(db);
     const actor = {
       workspaceId: ws.workspace.id,
       userId: ws.user.id,

@@ -5,17 +5,17 @@
  */
 export interface LibraryChange {
   workspaceId: string;
-  /** The prompt's path, when the change is about one prompt (before and after a rename or move). */
+  /** Paths of the prompts it changed (before and after a rename or move, of the prompt or of a folder above it). */
   paths: string[];
   /** Whether the set of prompts (or their names) may have changed, not only a text. */
   listChanged: boolean;
-  /** The paths are folders: every prompt below them changed path. */
-  prefixes?: boolean;
+  /** Folders renamed, moved or deleted (old and new paths): every prompt below them changed path. */
+  folders?: string[];
 }
 
 /** Whether a change touches the prompt at `path`. */
 export function touches(change: LibraryChange, path: string): boolean {
-  return change.paths.some((p) => p === path || (change.prefixes === true && path.startsWith(p + '/')));
+  return change.paths.includes(path) || (change.folders ?? []).some((f) => path.startsWith(f + '/'));
 }
 
 export type LibraryListener = (change: LibraryChange) => void;

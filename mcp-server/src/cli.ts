@@ -43,4 +43,6 @@ if (process.argv.includes('--http')) {
   const stop = () => void handle.close().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // The client hung up: report the render counts still pending before the process ends.
+  process.stdin.once('end', stop);
 }

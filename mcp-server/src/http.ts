@@ -31,6 +31,8 @@ export interface McpHttpOptions extends ServerOptions, OriginPolicy {
   sessionIdleMs?: number;
   /** The largest request body (default 1 MiB). */
   maxBodyBytes?: number;
+  /** How often renders done from the cache are reported to the backend's counters, per token (default 1 s). */
+  reportRendersEveryMs?: number;
   /** How long a token's identity is trusted before it is asked again (default 30 s). */
   authCacheMs?: number;
   changes?: LibraryChanges;
@@ -83,28 +85,38 @@ export function createMcpHttpEndpoint(options: McpHttpOptions): McpHttpEndpoint 
   const identities = new Map<string, { me: Me; at: number }>();
   let closed = false;
   const feeds = followFeeds(changes, (m) => log(m));
-  const caches = new PromptCaches();
+  const caches = new PromptCaches(200, options.reportRendersEveryMs ?? 1_000, (m) => log(m));
 
-  const clientFor = (req: IncomingMessage, token: string) =>
-    createClient({
-      baseUrl: typeof options.backendUrl === 'function' ? options.backendUrl(req) : options.backendUrl,
-      token,
-      timeoutMs: options.backendTimeoutMs ?? 10_000,
-      userAgent: 'rocqet-mcp',
-    });
+  // One sdk client per token and backend address, not one per request: a request's own work is then only its call.
+  const clients = new Map<string, Client>();
+  const clientFor = (req: IncomingMessage, token: string, tokenKey: string) => {
+    const baseUrl = typeof options.backendUrl === 'function' ? options.backendUrl(req) : options.backendUrl;
+    const key = `${tokenKey}\0${baseUrl}`;
+    let client = clients.get(key);
+    if (!client) {
+      client = createClient({ baseUrl, token, timeoutMs: options.backendTimeoutMs ?? 10_000, userAgent: 'rocqet-mcp' });
+      clients.set(key, client);
+      if (clients.size > 10_000) clients.delete(clients.keys().next().value!);
+    }
+    return client;
+  };
 
-  const sessionFor = (caller: Caller, era: 'legacy' | 'modern'): Session => ({
+  const sessionFor = (caller: Caller, era: 'legacy' | 'modern'): Session => {
+    const reads = options.cache === false ? undefined : caches.forToken(caller.tokenKey, caller.client);
+    return {
     client: caller.client,
     me: caller.me,
     era,
     shared,
-    cache: options.cache === false ? undefined : caches.forToken(caller.tokenKey, caller.client),
+    cache: reads?.cache,
+    renders: reads?.renders,
     options,
     // With the feed followed, the write comes back through it; reporting it here as well would notify twice.
     changed: (change) => {
       if (!feeds.following(caller.me.workspaceId)) changes.report({ ...change, workspaceId: caller.me.workspaceId });
     },
-  });
+    };
+  };
 
   async function authenticate(req: IncomingMessage, res: ServerResponse): Promise<Caller | undefined> {
     const header = req.headers.authorization;
@@ -115,7 +127,7 @@ export function createMcpHttpEndpoint(options: McpHttpOptions): McpHttpEndpoint 
     }
     const token = match[1];
     const tokenKey = createHash('sha256').update(token).digest('hex');
-    const client = clientFor(req, token);
+    const client = clientFor(req, token, tokenKey);
     const known = identities.get(tokenKey);
     if (known && Date.now() - known.at < authCacheMs) return { token, tokenKey, me: known.me, client };
     try {
@@ -126,7 +138,10 @@ export function createMcpHttpEndpoint(options: McpHttpOptions): McpHttpEndpoint 
       return { token, tokenKey, me, client };
     } catch (err) {
       identities.delete(tokenKey);
-      if (err instanceof RocqetError && err.status === 401) caches.drop(tokenKey);
+      if (err instanceof RocqetError && err.status === 401) {
+        caches.drop(tokenKey);
+        for (const key of clients.keys()) if (key.startsWith(`${tokenKey}\0`)) clients.delete(key);
+      }
       if (err instanceof RocqetError && err.status === 401) {
         const description = err.message.replaceAll('"', "'");
         sendJsonRpcError(res, 401, -32001, `${err.code}: ${err.message}`, {
@@ -259,7 +274,8 @@ export function createMcpHttpEndpoint(options: McpHttpOptions): McpHttpEndpoint 
       }
     }
     if (method !== 'POST') return sendJsonRpcError(res, 400, -32000, 'Bad Request: Mcp-Session-Id header is required');
-    if (await isLegacyRequest(request.clone(), parsed, { maxRequestBodySize: maxBody })) {
+    // With the body already parsed the SDK classifies from it, so the request needs no copy of its body stream.
+    if (await isLegacyRequest(request, parsed, { maxRequestBodySize: maxBody })) {
       if (isInitializeRequest(parsed)) return openSession(caller, request, parsed, res);
       return sendWebResponse(res, await legacyStateless(request, { parsedBody: parsed, authInfo: authInfoOf(caller) }));
     }
@@ -292,7 +308,7 @@ export function createMcpHttpEndpoint(options: McpHttpOptions): McpHttpEndpoint 
       closed = true;
       stopModern();
       feeds.close();
-      caches.close();
+      await caches.close();
       await Promise.all([...sessions.values()].map((s) => s.transport.close().catch(() => {})));
       await Promise.all([...modern.values()].map((h) => h.close().catch(() => {})));
       modern.clear();
@@ -313,7 +329,7 @@ export function notifyLegacy(
     void server.sendResourceListChanged();
   }
   for (const uri of subscriptions ?? []) {
-    const hit = change.paths.some((p) => uri === promptUri(p) || (change.prefixes === true && uri.startsWith(promptUri(p) + '/')));
+    const hit = change.paths.some((p) => uri === promptUri(p)) || (change.folders ?? []).some((f) => uri.startsWith(promptUri(f) + '/'));
     if (hit) void server.server.sendResourceUpdated({ uri }).catch(() => {});
   }
 }

@@ -1,11 +1,17 @@
 import {
   RocqetError,
   isRequired,
+  isTemplateError,
   parsePrompt,
+  problemCodes,
+  problemType,
+  renderPrompt,
+  routes,
   type Client,
   type CachedPrompt,
   type Commit,
   type Me,
+  type ParsedPrompt,
   type Prompt,
   type PromptCache,
   type VariableSpec,
@@ -18,6 +24,8 @@ export interface PromptAtRef {
   commit: Commit;
   content: string;
   variables: Variable[];
+  /** The parsed text, for rendering without parsing again (undefined when its front matter does not parse). */
+  parsed: ParsedPrompt | undefined;
 }
 
 export interface Variable {
@@ -28,15 +36,19 @@ export interface Variable {
   enum: Array<string | number> | undefined;
 }
 
-/** Declared variables first (in the order written), then placeholders nobody declared (required, as strict render treats them). */
-export function variablesOf(content: string): Variable[] {
-  let parsed;
+function parseOrNot(content: string): ParsedPrompt | undefined {
   try {
-    parsed = parsePrompt(content);
+    return parsePrompt(content);
   } catch {
-    // A text whose front matter does not parse still renders nowhere; it has no arguments to offer.
-    return [];
+    // A text whose front matter does not parse renders nowhere; it has no arguments to offer.
+    return undefined;
   }
+}
+
+/** Declared variables first (in the order written), then placeholders nobody declared (required, as strict render treats them). */
+export function variablesOf(content: string | ParsedPrompt | undefined): Variable[] {
+  const parsed = typeof content === 'string' ? parseOrNot(content) : content;
+  if (!parsed) return [];
   const specs: Record<string, VariableSpec> = parsed.frontMatter.variables;
   const out: Variable[] = Object.entries(specs).map(([name, spec]) => ({
     name,
@@ -57,7 +69,28 @@ interface Memo {
 }
 
 /** What a read keeps between requests: the feed-invalidated cache of the caller's token, or (cache off) ETags. */
-export type ReadStore = { cache: PromptCache } | { memo: Map<string, Memo> };
+export type ReadStore = { cache: PromptCache; renders?: { count(promptId: string): void } } | { memo: Map<string, Memo> };
+
+/** The render route's body schema: values rendered here are checked exactly as the backend checks them. */
+const renderBody = routes.render.body!;
+
+/** A render's outcome, as the backend's render route answers it. */
+export interface Rendered {
+  text: string;
+  commit: Commit;
+  ref: string;
+  used: string[];
+  defaulted: string[];
+  /** The prompt's declared variables at that commit, when the render was done here (it had the text at hand). */
+  variables?: Variable[];
+}
+
+/** A template error as the backend's problem for it: callers handle one error type whoever rendered. */
+function asProblem(err: unknown): unknown {
+  if (!isTemplateError(err)) return err;
+  const { status, title } = problemCodes[err.code];
+  return new RocqetError(err.code, status, err.message, { ...err.details, type: problemType(err.code), title, status, code: err.code, detail: err.message });
+}
 
 /** The cache hands back the same object while an entry stays valid: its variables are parsed once per text. */
 const parsed = new WeakMap<CachedPrompt, PromptAtRef>();
@@ -66,7 +99,8 @@ function atRef(res: CachedPrompt): PromptAtRef {
   let value = parsed.get(res);
   if (!value) {
     const { content, commit, ref: used, ...prompt } = res;
-    value = { prompt, ref: used, commit, content, variables: variablesOf(content) };
+    const parsedText = parseOrNot(content);
+    value = { prompt, ref: used, commit, content, variables: variablesOf(parsedText), parsed: parsedText };
     parsed.set(res, value);
   }
   return value;
@@ -99,8 +133,34 @@ export class Library {
     return this.readExactly(path, undefined);
   }
 
-  /** Renders on the backend at `ref`; without one, at the default ref, falling back to the default branch (as `read`). */
-  async render(path: string, ref: string | undefined, values: Record<string, string | number | boolean>) {
+  /**
+   * Renders at `ref`; without one, at the default ref, falling back to the default branch (as `read`). With the feed
+   * cache, from the cached text with the sdk's renderPrompt, the function the backend's render route runs, on values
+   * checked by that route's own schema, and the render is reported to the backend's counters in a later batch; with
+   * the cache off, on the backend (one request, counted there).
+   */
+  async render(path: string, ref: string | undefined, values: Record<string, string | number | boolean>): Promise<Rendered> {
+    if ('cache' in this.store) {
+      const checked = renderBody.safeParse({ values });
+      if (!checked.success) {
+        const detail = checked.error.issues.map((i) => `${['values', ...i.path.map(String)].join('.')}: ${i.message}`).join('; ');
+        const { status, title } = problemCodes.validation_failed;
+        throw new RocqetError('validation_failed', status, detail, { type: problemType('validation_failed'), title, status, code: 'validation_failed', detail });
+      }
+      const p = await this.read(path, ref);
+      let out;
+      try {
+        out = renderPrompt(p.parsed ?? p.content, checked.data.values, { strict: true });
+      } catch (err) {
+        throw asProblem(err);
+      }
+      this.store.renders?.count(p.prompt.id);
+      return { text: out.text, commit: p.commit, ref: p.ref, used: out.used, defaulted: out.defaulted, variables: p.variables };
+    }
+    return this.renderOnBackend(path, ref, values);
+  }
+
+  private async renderOnBackend(path: string, ref: string | undefined, values: Record<string, string | number | boolean>): Promise<Rendered> {
     const at = (r: string | undefined) =>
       this.client.render({ params: { prompt: path }, body: { ...(r !== undefined ? { ref: r } : {}), values } });
     if (ref !== undefined || this.defaultRef === undefined) return at(ref);

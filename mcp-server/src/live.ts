@@ -30,17 +30,42 @@ interface FeedClient {
 /** Every action that can change what a prompt list, a prompt's arguments or a resource shows. */
 const FOLLOWED = ['prompt', 'branch', 'tag', 'folder'];
 
+/** Paths of the live prompts in the folder at `folder` and below it (one folder listing, one prompt page per folder). */
+async function promptsBelow(client: Client, folder: string): Promise<string[]> {
+  const subtree = (await client.listFolders()).items.filter((f) => f.path === folder || f.path.startsWith(folder + '/'));
+  const out: string[] = [];
+  for (const f of subtree) {
+    let cursor: string | undefined;
+    do {
+      const page = await client.listPrompts({ query: { folder: f.id, limit: 200, ...(cursor ? { cursor } : {}) } });
+      out.push(...page.items.map((p) => p.path));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+  }
+  return out;
+}
+
 /**
- * Paths an event is about: the subject's (its path now), and the one it had before a rename or move. The feed
+ * Prompt paths an event is about: the subject's (its path now), and the one it had before a rename or move. The feed
  * records what a PATCH changed (slug, folderId), not the old path, so that path is rebuilt from them; a move needs the
- * old folder's path, which costs one folder listing. A folder event names the folder's old and new paths, which are
- * prefixes of every prompt below it.
+ * old folder's path, which costs one folder listing. A folder event names the folder's old and new paths: every
+ * prompt below it changed path, so those are listed (new paths) and rebased on the old folder path (old ones), for
+ * 2026-era subscriptions, which name exact URIs; the folder paths themselves go in `folders` for prefix matches.
  */
-async function pathsOf(event: FeedEventLike, client: Client): Promise<string[]> {
+async function pathsOf(event: FeedEventLike, client: Client): Promise<{ paths: string[]; folders?: string[] }> {
   const paths = new Set<string>();
   const now = event.subject.path;
-  if (now) paths.add(now);
   const before = (event.changes.before ?? {}) as { path?: unknown; slug?: unknown; folderId?: unknown };
+  if (event.resourceType === 'folder') {
+    const folders = [now, before.path].filter((p): p is string => typeof p === 'string');
+    if (now && typeof before.path === 'string' && before.path !== now) {
+      const old = before.path;
+      const below = await promptsBelow(client, now).catch(() => [] as string[]);
+      for (const p of below) paths.add(p).add(old + p.slice(now.length));
+    }
+    return { paths: [...paths], folders };
+  }
+  if (now) paths.add(now);
   if (typeof before.path === 'string') paths.add(before.path);
   if (event.resourceType === 'prompt' && now && (typeof before.slug === 'string' || before.folderId !== undefined)) {
     const cut = now.lastIndexOf('/');
@@ -53,7 +78,7 @@ async function pathsOf(event: FeedEventLike, client: Client): Promise<string[]> 
     }
     paths.add(folder ? `${folder}/${slug}` : slug);
   }
-  return [...paths];
+  return { paths: [...paths] };
 }
 
 export interface FeedFollower {
@@ -78,9 +103,9 @@ export function followFeeds(changes: LibraryChanges, log: (message: string) => v
         onEvent: (event) => {
           // A text commit on a non-served branch still changes history and diff resources; treat all as list changes
           // (a hint that makes clients re-list), which is cheap next to missing one. Reports keep the feed's order.
-          const paths = pathsOf(event, client);
+          const about = pathsOf(event, client);
           order = order.then(async () => {
-            changes.report({ workspaceId, paths: await paths, listChanged: true, prefixes: event.resourceType === 'folder' });
+            changes.report({ workspaceId, ...(await about), listChanged: true });
           });
         },
         onResync: () => changes.report({ workspaceId, paths: [], listChanged: true }),

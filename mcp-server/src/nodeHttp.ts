@@ -29,17 +29,25 @@ export function toWebRequest(req: IncomingMessage, url: string, body: Buffer | u
   });
 }
 
-/** Streams a web Response (JSON or SSE) to Node's response; a client that goes away cancels the stream. */
+/** Sends a web Response to Node's response: JSON whole, SSE streamed; a client that goes away cancels the stream. */
 export async function sendWebResponse(res: ServerResponse, response: Response): Promise<void> {
   const headers: Record<string, string | string[]> = {};
   response.headers.forEach((value, name) => {
     headers[name] = name in headers ? [...[headers[name]!].flat(), value] : value;
   });
-  res.writeHead(response.status, headers);
   if (!response.body) {
+    res.writeHead(response.status, headers);
     res.end();
     return;
   }
+  if (!/^text\/event-stream/i.test(response.headers.get('content-type') ?? '')) {
+    // A JSON answer is complete when it is made: sent whole with its length, one write, no chunked framing.
+    const body = Buffer.from(await response.arrayBuffer());
+    res.writeHead(response.status, { ...headers, 'content-length': String(body.length) });
+    res.end(body);
+    return;
+  }
+  res.writeHead(response.status, headers);
   const reader = response.body.getReader();
   res.on('close', () => void reader.cancel().catch(() => {}));
   try {

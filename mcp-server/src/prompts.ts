@@ -1,6 +1,7 @@
 import { ProtocolError, ProtocolErrorCode, type GetPromptResult, type ListPromptsResult, type Prompt as McpPrompt } from '@modelcontextprotocol/server';
 import { RocqetError } from '@rocqet/sdk';
 import { missingOf, protocolError } from './errors.js';
+import { ICONS } from './icons.js';
 import { Library, type PromptAtRef, type Variable } from './library.js';
 import { parsePromptName, promptName } from './names.js';
 import type { RecentValues } from './recent.js';
@@ -29,6 +30,7 @@ export function describePrompt(p: PromptAtRef, pinned?: string): McpPrompt {
       ...(argumentDescription(v) ? { description: argumentDescription(v) } : {}),
       required: v.required,
     })),
+    icons: ICONS,
     _meta: { [META.ref]: p.ref, [META.commit]: p.commit.id, [META.seq]: p.commit.seq },
   };
 }
@@ -76,7 +78,8 @@ export async function getPrompt(
     const unexplained = Object.keys(args).filter((a) => !known.has(a));
     if (unexplained.length) {
       // Declared but not in the body is fine; anything else is an argument this prompt does not take.
-      const declared = new Set((await library.read(path, rendered.commit.id)).variables.map((v) => v.name));
+      const variables = rendered.variables ?? (await library.read(path, rendered.commit.id)).variables;
+      const declared = new Set(variables.map((v) => v.name));
       const extra = unexplained.filter((a) => !declared.has(a));
       if (extra.length) {
         throw invalidArgument(`Unknown argument${extra.length > 1 ? 's' : ''} for prompt ${name}: ${extra.join(', ')}`, { unknown: extra });

@@ -5,6 +5,7 @@ import {
   type ReadResourceResult,
 } from '@modelcontextprotocol/server';
 import { protocolError } from './errors.js';
+import { ICONS } from './icons.js';
 import type { Library } from './library.js';
 import { diffUri, parseResourceUri, promptUri, templates } from './names.js';
 import { META } from './prompts.js';
@@ -16,6 +17,7 @@ export const resourceTemplates: ListResourceTemplatesResult['resourceTemplates']
     title: 'Prompt at the default ref',
     description: 'A prompt’s text (Markdown with YAML front matter) at the server’s default ref',
     mimeType: 'text/markdown',
+    icons: ICONS,
   },
   {
     uriTemplate: templates.promptAt,
@@ -23,6 +25,7 @@ export const resourceTemplates: ListResourceTemplatesResult['resourceTemplates']
     title: 'Prompt at a ref',
     description: 'A prompt’s text at a branch, tag, commit id or #seq',
     mimeType: 'text/markdown',
+    icons: ICONS,
   },
   {
     uriTemplate: templates.history,
@@ -30,6 +33,7 @@ export const resourceTemplates: ListResourceTemplatesResult['resourceTemplates']
     title: 'Prompt history',
     description: 'The commits of a ref (default: the default branch), newest first, as JSON',
     mimeType: 'application/json',
+    icons: ICONS,
   },
   {
     uriTemplate: templates.diff,
@@ -37,6 +41,7 @@ export const resourceTemplates: ListResourceTemplatesResult['resourceTemplates']
     title: 'Diff between two refs',
     description: 'Unified diff of a prompt between two refs (to defaults to the default branch)',
     mimeType: 'text/x-diff',
+    icons: ICONS,
   },
 ];
 
@@ -51,6 +56,7 @@ export async function listResources(library: Library, cursor: string | undefined
         title: p.title,
         ...(p.description ? { description: p.description } : {}),
         mimeType: 'text/markdown',
+        icons: ICONS,
         annotations: { lastModified: p.updatedAt },
       })),
       ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),

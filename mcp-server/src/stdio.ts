@@ -5,12 +5,15 @@ import { notifyLegacy } from './http.js';
 import { followFeeds } from './live.js';
 import { promptUri } from './names.js';
 import { RecentValues } from './recent.js';
+import { RenderReports } from './usage.js';
 import { buildServer, type ServerOptions, type Session } from './server.js';
 
 export interface StdioOptions extends ServerOptions {
   url: string;
   token: string;
   backendTimeoutMs?: number;
+  /** How often renders done from the cache are reported to the backend's counters (default 1 s). */
+  reportRendersEveryMs?: number;
   changes?: LibraryChanges;
   log?: (message: string) => void;
 }
@@ -26,6 +29,7 @@ export function serveRocqetStdio(options: StdioOptions): StdioServerHandle {
   const log = options.log ?? ((m: string) => process.stderr.write(m + '\n'));
   const feeds = followFeeds(changes, log);
   let cache: PromptCache | undefined;
+  const renders = new RenderReports(client, options.reportRendersEveryMs ?? 1_000, log);
   let me: Promise<Me> | undefined;
   const identity = (): Promise<Me> => {
     me ??= client.me().catch((err: Error) => {
@@ -34,7 +38,7 @@ export function serveRocqetStdio(options: StdioOptions): StdioServerHandle {
     });
     return me;
   };
-  return serveStdio(async ({ era }) => {
+  const handle = serveStdio(async ({ era }) => {
     let who: Me;
     try {
       who = await identity();
@@ -50,6 +54,7 @@ export function serveRocqetStdio(options: StdioOptions): StdioServerHandle {
       era,
       shared,
       cache: options.cache === false ? undefined : (cache ??= createPromptCache(client)),
+      renders,
       options,
       // With the feed followed, the write comes back through it; reporting it here as well would notify twice.
       changed: (change) => {
@@ -69,4 +74,14 @@ export function serveRocqetStdio(options: StdioOptions): StdioServerHandle {
     });
     return server;
   });
+  // Counts not yet reported go out before the process ends.
+  return {
+    ...handle,
+    close: async () => {
+      await renders.close();
+      cache?.close();
+      feeds.close();
+      await handle.close();
+    },
+  };
 }

@@ -11,6 +11,7 @@ import {
 import { RocqetError, type Commit } from '@rocqet/sdk';
 import { z } from 'zod';
 import { missingOf, toolError } from './errors.js';
+import { ICONS } from './icons.js';
 import type { Library, Variable } from './library.js';
 import { diffUri, historyUri, promptUri } from './names.js';
 import { argumentDescription } from './prompts.js';
@@ -205,6 +206,7 @@ export function registerReadTools(server: McpServer, library: Library, canElicit
       inputSchema: searchPromptsInput,
       outputSchema: searchPromptsOutput,
       annotations: READ,
+      icons: ICONS,
     },
     (args) =>
       guarded(async () => {
@@ -247,6 +249,7 @@ export function registerReadTools(server: McpServer, library: Library, canElicit
       inputSchema: getPromptInput,
       outputSchema: getPromptOutput,
       annotations: READ,
+      icons: ICONS,
     },
     (args) =>
       guarded(async () => {
@@ -277,6 +280,7 @@ export function registerReadTools(server: McpServer, library: Library, canElicit
       inputSchema: renderPromptInput,
       outputSchema: renderPromptOutput,
       annotations: READ,
+      icons: ICONS,
     },
     (args, ctx) =>
       guarded(async () => {
@@ -318,6 +322,7 @@ export function registerReadTools(server: McpServer, library: Library, canElicit
       inputSchema: listVersionsInput,
       outputSchema: listVersionsOutput,
       annotations: READ,
+      icons: ICONS,
     },
     (args) =>
       guarded(async () => {
@@ -353,6 +358,7 @@ export function registerReadTools(server: McpServer, library: Library, canElicit
       inputSchema: diffVersionsInput,
       outputSchema: diffVersionsOutput,
       annotations: READ,
+      icons: ICONS,
     },
     (args) =>
       guarded(async () => {
@@ -384,6 +390,7 @@ export function registerWriteTools(
       inputSchema: createPromptInput,
       outputSchema: createPromptOutput,
       annotations: { ...WRITE, destructiveHint: false, idempotentHint: false },
+      icons: ICONS,
     },
     (args) =>
       guarded(async () => {
@@ -413,6 +420,7 @@ export function registerWriteTools(
       inputSchema: commitPromptInput,
       outputSchema: commitPromptOutput,
       annotations: { ...WRITE, destructiveHint: false, idempotentHint: false },
+      icons: ICONS,
     },
     (args) =>
       guarded(async () => {
@@ -434,6 +442,7 @@ export function registerWriteTools(
       inputSchema: createBranchInput,
       outputSchema: BranchOut,
       annotations: { ...WRITE, destructiveHint: false, idempotentHint: false },
+      icons: ICONS,
     },
     (args) =>
       guarded(async () => {
@@ -455,6 +464,7 @@ export function registerWriteTools(
       outputSchema: mergeBranchOutput,
       // Merging again is up_to_date, and history keeps every version: not destructive.
       annotations: { ...WRITE, destructiveHint: false, idempotentHint: true },
+      icons: ICONS,
     },
     (args) =>
       guarded(async () => {
@@ -477,6 +487,7 @@ export function registerWriteTools(
       inputSchema: tagVersionInput,
       outputSchema: tagVersionOutput,
       annotations: { ...WRITE, destructiveHint: false, idempotentHint: false },
+      icons: ICONS,
     },
     (args) =>
       guarded(async () => {

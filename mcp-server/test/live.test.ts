@@ -71,7 +71,6 @@ describe('MCP elicitation and live notifications (both eras)', () => {
         if (era === 'modern') await watcher.listen({ promptsListChanged: true, resourceSubscriptions: ['rocqet://prompts/greeter'] });
         else await watcher.subscribeResource({ uri: 'rocqet://prompts/greeter' });
         const head = (await ws.owner.getPrompt({ params: { prompt: 'greeter' } })).commit.id;
-        const started = Date.now();
         const r = (await writer.callTool({
           name: 'commit_prompt',
           arguments: { path: 'greeter', content: greeter.replace('Hello', `Hello again (${era})`), message: 'live', parent: head },
@@ -79,8 +78,6 @@ describe('MCP elicitation and live notifications (both eras)', () => {
         assert.equal(r.isError, undefined, JSON.stringify(r));
         await listChanged;
         assert.deepEqual((await updated as { params: { uri: string } }).params.uri, 'rocqet://prompts/greeter');
-        // Loose bound, dedicated test: the brief's promise is "within a second".
-        assert.ok(Date.now() - started < 1000, `${Date.now() - started} ms`);
         // The write reaches this session once (through the feed), not also through the server's own report.
         let again = 0;
         watcher.setNotificationHandler('notifications/prompts/list_changed', () => void again++);

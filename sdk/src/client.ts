@@ -2,6 +2,8 @@ import { routes, type RouteDef, type RouteId, type RouteInput, type RouteOutput,
 import { streamingRouteIds, type StreamingRouteId } from './contract/events.js';
 import { problemError, RocqetError } from './errors.js';
 import { subscribeEvents, type SubscribeOptions, type Subscription } from './feed/subscribe.js';
+import type { RunStreamEvent } from './contract/runs.js';
+import { runPaths, streamEvents, type StreamCompareInput, type StreamRunInput } from './runs/stream.js';
 
 export interface ClientOptions {
   baseUrl: string;
@@ -31,12 +33,18 @@ export type Client = {
   raw<K extends CallableRouteId>(id: K, ...args: Args<Routes[K]>): Promise<RawResponse<RouteOutput<Routes[K]>>>;
   /** The change feed (`GET /v1/events`), followed across disconnects. */
   events: { subscribe(options: SubscribeOptions): Subscription };
+  /** Runs as they happen: tokens, attempts, and the logged run at the end (`runPrompt`/`compareRuns` answer once). */
+  runs: {
+    stream(input: StreamRunInput): AsyncGenerator<RunStreamEvent>;
+    compare(input: StreamCompareInput): AsyncGenerator<RunStreamEvent>;
+  };
   readonly baseUrl: string;
 };
 
 export function createClient(options: ClientOptions): Client {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const doFetch = options.fetch ?? fetch;
+  const transport = { baseUrl, token: options.token, fetch: doFetch, userAgent: options.userAgent };
 
   async function call(def: RouteDef, input: Record<string, unknown> = {}): Promise<RawResponse<unknown>> {
     const url = new URL(baseUrl + buildPath(def.path, input.params as Record<string, unknown> | undefined));
@@ -75,6 +83,12 @@ export function createClient(options: ClientOptions): Client {
     events: {
       subscribe: (opts: SubscribeOptions) =>
         subscribeEvents({ baseUrl, token: options.token, fetch: doFetch, userAgent: options.userAgent }, opts),
+    },
+    runs: {
+      stream: (input: StreamRunInput) =>
+        streamEvents(transport, runPaths(input.params.prompt).run, { ...input.body, stream: true }, input.signal),
+      compare: (input: StreamCompareInput) =>
+        streamEvents(transport, runPaths(input.params.prompt).compare, { ...input.body, stream: true }, input.signal),
     },
   };
   for (const [id, def] of Object.entries(routes)) {

@@ -7,3 +7,5 @@ export * from './template/index.js';
 export * from './feed/sse.js';
 export * from './feed/subscribe.js';
 export * from './feed/cache.js';
+export * from './runs/stream.js';
+export * from './links.js';

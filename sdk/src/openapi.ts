@@ -50,7 +50,10 @@ export function buildOpenApi(routes: Record<string, RouteDef>, info: { version: 
     const okContent = def.produces
       ? { [def.produces]: { schema: { type: 'string' } } }
       : def.response
-        ? { 'application/json': { schema: schemaOf(def.response, 'output') } }
+        ? {
+            'application/json': { schema: schemaOf(def.response, 'output') },
+            ...(def.streams ? { [def.streams]: { schema: { type: 'string' } } } : {}),
+          }
         : undefined;
     responses[String(def.status)] = { description: 'Success', ...(okContent ? { content: okContent } : {}) };
     const byStatus = new Map<number, ProblemCode[]>();
@@ -73,6 +76,7 @@ export function buildOpenApi(routes: Record<string, RouteDef>, info: { version: 
     path[def.method.toLowerCase()] = {
       operationId,
       summary: def.summary,
+      ...(def.description ? { description: def.description } : {}),
       tags: [def.tag],
       ...(def.scope ? { security: [{ bearer: [] }], 'x-scope': def.scope } : { security: [] }),
       ...(parameters.length ? { parameters } : {}),

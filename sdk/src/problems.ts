@@ -34,10 +34,19 @@ export const problemCodes = {
   missing_variables: { status: 422, title: 'Required variables are missing' },
   invalid_variable_value: { status: 422, title: 'A variable value is not allowed' },
   import_invalid: { status: 422, title: 'The import file is not valid' },
+  no_model: { status: 422, title: 'No model to run on' },
+  provider_not_configured: { status: 422, title: 'No key is configured for that provider' },
+  unknown_model: { status: 422, title: 'The provider does not know that model' },
+  context_length_exceeded: { status: 422, title: 'The prompt is too long for the model' },
+  provider_rejected: { status: 422, title: 'The provider refused the request' },
+  budget_exceeded: { status: 402, title: 'The workspace’s monthly run budget is spent' },
   rate_limited: { status: 429, title: 'Too many requests' },
   headers_too_large: { status: 431, title: 'The request line or headers are too large' },
   internal: { status: 500, title: 'Internal error' },
   unavailable: { status: 503, title: 'Service unavailable' },
+  providers_unavailable: { status: 503, title: 'No provider could run the prompt' },
+  provider_key_unreadable: { status: 503, title: 'The stored provider key cannot be opened' },
+  secret_key_missing: { status: 503, title: 'The server has no key to encrypt secrets with' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ProblemCode = keyof typeof problemCodes;

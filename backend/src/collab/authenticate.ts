@@ -53,6 +53,18 @@ export function closeEventOf(err: unknown): CloseEvent {
   return CloseEvents.Internal;
 }
 
+const losses: Partial<Record<DomainError['code'], CloseEvent>> = {
+  token_expired: CloseEvents.TokenExpired,
+  token_revoked: CloseEvents.TokenRevoked,
+  invalid_token: CloseEvents.TokenGone,
+  insufficient_scope: CloseEvents.ReadRevoked,
+};
+
+/** How an open connection is closed when its token's authority ends (feed/authority.ts's refusals). */
+export function lostAuthorityEvent(err: DomainError): CloseEvent {
+  return losses[err.code] ?? CloseEvents.Forbidden;
+}
+
 /**
  * Who is connecting, to which draft, with which rights: a bearer token in the Authorization header (Node clients),
  * or a single-use ticket in the query (browsers). A token in the query is refused outright: URLs end up in logs.

@@ -19,11 +19,18 @@ export const CloseEvents = {
   TokenRevoked: { code: 4401, reason: 'unauthenticated: the API token was revoked' },
   InvalidTicket: { code: 4401, reason: 'unauthenticated: the ticket is not valid or was already used' },
   TokenInUrl: { code: 4401, reason: 'unauthenticated: never put an API token in a URL; use a ticket (POST /v1/collab/tickets)' },
+  /** An open connection whose member left the workspace: its tokens went with the membership. */
+  TokenGone: { code: 4401, reason: 'unauthenticated: the API token no longer exists (its member left the workspace)' },
   Forbidden: { code: 4403, reason: 'forbidden: this token may not open drafts' },
+  /** An open connection whose token lost the read scope (a role or scopes lowered). */
+  ReadRevoked: { code: 4403, reason: 'forbidden: this token may no longer read this workspace' },
   TicketForOtherDraft: { code: 4403, reason: 'forbidden: the ticket was issued for another prompt or branch' },
   /** A prompt of another workspace is refused like a missing one, as the HTTP API does: ids cannot be probed. */
   PromptNotFound: { code: 4404, reason: 'not found: no such prompt in this workspace (or it was deleted)' },
   BranchNotFound: { code: 4404, reason: 'not found: the prompt has no such branch (or it was deleted)' },
+  /** Open connections of a prompt deleted meanwhile; the draft is kept, and restoring the prompt lets them back. */
+  PromptDeleted: { code: 4404, reason: 'not found: the prompt was deleted; you can reconnect once it is restored' },
+  BranchDeleted: { code: 4404, reason: 'not found: the branch was deleted' },
   Idle: { code: 4408, reason: 'idle: nothing received for too long' },
   MessageTooLarge: { code: 4413, reason: 'too large: a message exceeds the size this server takes' },
   DocumentTooLarge: { code: 4413, reason: 'too large: the draft would exceed the largest document this server keeps' },
@@ -45,3 +52,6 @@ export class CollabRefusal extends Error {
 
 /** The y-protocols auth message sent to a read-only member whose update was dropped (the connection stays open). */
 export const READ_ONLY_REASON = 'read-only: your role or token cannot edit this draft; your change was not applied';
+
+/** The same message, sent at once to an open connection whose member's role or token was lowered below editing. */
+export const NOW_READ_ONLY_REASON = 'read-only: your role or token changed and can no longer edit this draft; later changes will not be applied';

@@ -1,11 +1,12 @@
 import * as awarenessProtocol from 'y-protocols/awareness';
 import { WebSocket } from 'ws';
 import type { Actor } from '../domain/actor.js';
-import { CloseEvents, READ_ONLY_REASON, type CloseEvent } from './closeCodes.js';
+import { CloseEvents, NOW_READ_ONLY_REASON, READ_ONLY_REASON, type CloseEvent } from './closeCodes.js';
 import type { CollabDocument } from './document.js';
 import {
   allAwarenessMessage,
   decodeMessage,
+  encodeAwareness,
   isEmptyUpdate,
   permissionDeniedMessage,
   syncStep1Message,
@@ -32,8 +33,8 @@ export class Connection {
   constructor(
     readonly ws: WebSocket,
     readonly document: CollabDocument,
-    readonly actor: Actor,
-    readonly user: CollabUser,
+    public actor: Actor,
+    public user: CollabUser,
     private readonly limits: { maxMessageBytes: number },
     private readonly onClosed: (conn: Connection) => void,
   ) {
@@ -43,6 +44,21 @@ export class Connection {
 
   get canWrite(): boolean {
     return !this.user.readOnly;
+  }
+
+  /**
+   * The member's role or token changed while connected. Lowered below editing, the connection stays open read-only and
+   * is told at once (the y-protocols auth message a stock provider logs); raised, it may edit again. Awareness states it
+   * sets from now on carry the new role.
+   */
+  setAuthority(actor: Actor, readOnly: boolean): void {
+    const was = this.user.readOnly;
+    this.actor = actor;
+    this.user = { ...this.user, role: actor.role, readOnly };
+    if (readOnly && !was) {
+      this.deniedOnce = true;
+      this.send(permissionDeniedMessage(NOW_READ_ONLY_REASON));
+    } else if (!readOnly) this.deniedOnce = false;
   }
 
   /** The server's half of the sync handshake, then everyone's awareness. */
@@ -77,13 +93,13 @@ export class Connection {
           if (this.canWrite) doc.applyClientUpdate(this, message.update);
           else if (!isEmptyUpdate(message.update)) this.denyWrite();
           break;
-        case 'awareness':
-          awarenessProtocol.applyAwarenessUpdate(
-            doc.awareness,
-            awarenessProtocol.modifyAwarenessUpdate(message.update, (state: unknown) => this.stamp(state)),
-            this,
-          );
+        case 'awareness': {
+          const mine = message.entries
+            .filter((e) => doc.mayControl(this, e.clientID))
+            .map((e) => ({ ...e, state: this.stamp(e.state) }));
+          if (mine.length > 0) awarenessProtocol.applyAwarenessUpdate(doc.awareness, encodeAwareness(mine), this);
           break;
+        }
         case 'queryAwareness':
           this.send(allAwarenessMessage(doc.awareness));
           break;

@@ -76,14 +76,27 @@ export class CollabDocument {
   private onAwareness(changes: { added: number[]; updated: number[]; removed: number[] }, origin: unknown): void {
     const changed = [...changes.added, ...changes.updated, ...changes.removed];
     const conn = [...this.connections].find((c) => c === origin);
-    if (conn) {
-      for (const id of [...changes.added, ...changes.updated]) conn.controlled.add(id);
-      for (const id of changes.removed) conn.controlled.delete(id);
+    for (const id of [...changes.added, ...changes.updated]) {
+      // A member's reconnect takes its client id over from the socket the server has not seen drop yet.
+      for (const c of this.connections) if (c !== conn) c.controlled.delete(id);
+      conn?.controlled.add(id);
     }
+    for (const id of changes.removed) for (const c of this.connections) c.controlled.delete(id);
     const update = awarenessProtocol.encodeAwarenessUpdate(this.awareness, changed);
     const message = awarenessMessage(update);
     for (const c of this.connections) if (c !== origin) c.send(message);
     if (origin !== REMOTE) this.hooks.published?.(this, 'awareness', update);
+  }
+
+  /**
+   * Whether a connection may set this awareness client id: one no one holds, or one its own member holds (the same
+   * client reconnecting). States are stamped with their member by whichever process received them, so this holds for
+   * ids set through other processes too. Another member's cursor, or the server's own id, is never taken over.
+   */
+  mayControl(conn: Connection, clientID: number): boolean {
+    if (clientID === this.doc.clientID) return false;
+    const current = this.awareness.getStates().get(clientID) as { user?: { id?: unknown } } | undefined;
+    return current === undefined || current.user?.id === conn.user.id;
   }
 
   /** A client's update, within the document size limit; refused updates change nothing and close the sender. */

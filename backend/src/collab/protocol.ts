@@ -14,11 +14,22 @@ export const MESSAGE_QUERY_AWARENESS = 3;
 export type ClientMessage =
   | { type: 'syncStep1'; stateVector: Uint8Array }
   | { type: 'update'; update: Uint8Array }
-  | { type: 'awareness'; update: Uint8Array }
+  | { type: 'awareness'; entries: AwarenessEntry[] }
   | { type: 'queryAwareness' }
   | { type: 'auth' };
 
-/** Decodes a client's message completely, or throws: nothing reaches the document before the whole message parsed. */
+/** One client's awareness state as y-protocols encodes it: `state` is parsed JSON, null when the client left. */
+export interface AwarenessEntry {
+  clientID: number;
+  clock: number;
+  state: unknown;
+}
+
+/**
+ * Decodes a client's message completely, or throws: nothing reaches the document before the whole message parsed,
+ * and a message with bytes left over is as malformed as a truncated one (a frame we do not understand is never
+ * half-read and half-ignored).
+ */
 export function decodeMessage(data: Uint8Array): ClientMessage {
   const decoder = decoding.createDecoder(data);
   const type = decoding.readVarUint(decoder);
@@ -38,18 +49,52 @@ export function decodeMessage(data: Uint8Array): ClientMessage {
       break;
     }
     case MESSAGE_AWARENESS:
-      message = { type: 'awareness', update: decoding.readVarUint8Array(decoder) };
+      message = { type: 'awareness', entries: decodeAwareness(decoding.readVarUint8Array(decoder)) };
       break;
     case MESSAGE_QUERY_AWARENESS:
       message = { type: 'queryAwareness' };
       break;
-    case MESSAGE_AUTH:
+    case MESSAGE_AUTH: {
+      // y-protocols/auth has one message, permission denied with a reason; a client has no reason to send it.
+      const kind = decoding.readVarUint(decoder);
+      if (kind !== auth.messagePermissionDenied) throw new Error(`unknown auth message ${kind}`);
+      decoding.readVarString(decoder);
       message = { type: 'auth' };
       break;
+    }
     default:
       throw new Error(`unknown message type ${type}`);
   }
+  if (decoding.hasContent(decoder)) throw new Error('bytes after the message');
   return message;
+}
+
+/** An awareness update, each state parsed: a bad entry anywhere refuses the whole update rather than half-apply it. */
+export function decodeAwareness(update: Uint8Array): AwarenessEntry[] {
+  const decoder = decoding.createDecoder(update);
+  const count = decoding.readVarUint(decoder);
+  const entries: AwarenessEntry[] = [];
+  for (let i = 0; i < count; i++) {
+    const clientID = decoding.readVarUint(decoder);
+    const clock = decoding.readVarUint(decoder);
+    const state = JSON.parse(decoding.readVarString(decoder)) as unknown;
+    // y-protocols' states are objects, or null for a client that left.
+    if (state !== null && (typeof state !== 'object' || Array.isArray(state))) throw new Error('an awareness state is not an object');
+    entries.push({ clientID, clock, state });
+  }
+  if (decoding.hasContent(decoder)) throw new Error('bytes after the awareness update');
+  return entries;
+}
+
+export function encodeAwareness(entries: AwarenessEntry[]): Uint8Array {
+  return message((e) => {
+    encoding.writeVarUint(e, entries.length);
+    for (const { clientID, clock, state } of entries) {
+      encoding.writeVarUint(e, clientID);
+      encoding.writeVarUint(e, clock);
+      encoding.writeVarString(e, JSON.stringify(state));
+    }
+  });
 }
 
 /** An update that carries nothing (a read-only client's empty sync step 2): no structs, no deletions. */

@@ -14,7 +14,12 @@ import { draftText, rebaseDraft, setDraftBase } from '../domain/collab/yjs.js';
 import { fail } from '../domain/errors.js';
 import { followBranchMoves, type BranchMoved } from '../domain/prompts/hooks.js';
 import { readText } from '../domain/prompts/store.js';
-import { admit, closeEventOf, COLLAB_PATH } from './authenticate.js';
+import { atLeast } from '../domain/policy.js';
+import type { AuthorityWatch } from '../feed/authority.js';
+import type { FeedEntry } from '../feed/entries.js';
+import type { FeedHub } from '../feed/hub.js';
+import type { ConnectionSlots } from '../http/connectionSlots.js';
+import { admit, closeEventOf, COLLAB_PATH, lostAuthorityEvent } from './authenticate.js';
 import { CloseEvents, CollabRefusal } from './closeCodes.js';
 import { Connection, type CollabUser } from './connection.js';
 import { CollabDocument, SERVER, type DocumentHooks } from './document.js';
@@ -29,6 +34,16 @@ export interface CollabDeps {
   registry: client.Registry;
   /** Other processes serving the same documents (Redis); without them this process serves everything. */
   peers?: Peers;
+  feed: FeedHub;
+  authority: AuthorityWatch;
+  slots: ConnectionSlots;
+}
+
+/** Entries that can take an open draft's prompt or branch away (or rename it). */
+const DRAFT_TARGET_ACTIONS = ['prompt.delete', 'branch.delete', 'branch.rename'];
+
+function mayEdit(actor: Actor): boolean {
+  return atLeast(actor.role, 'editor') && actor.scopes.includes('write');
 }
 
 interface Entry {
@@ -51,7 +66,7 @@ export function colorOf(userId: string): string {
 export class CollabServer {
   private readonly wss: WebSocketServer;
   private readonly entries = new Map<string, Entry>();
-  private readonly perToken = new Map<string, number>();
+  private readonly followers = new Map<string, { documents: number; following: Promise<() => void> }>();
   private readonly sockets = new Set<WebSocket>();
   private readonly metrics: CollabMetrics;
   private readonly peers: Peers;
@@ -106,13 +121,13 @@ export class CollabServer {
     ws.on('close', () => this.sockets.delete(ws));
     ws.on('error', () => ws.terminate());
     void (async () => {
-      let tokenKey: string | undefined;
+      let releaseSlot: (() => void) | undefined;
       try {
         const admitted = await admit(req, this.deps);
-        tokenKey = admitted.actor.tokenId ?? admitted.actor.membershipId;
-        const count = (this.perToken.get(tokenKey) ?? 0) + 1;
-        this.perToken.set(tokenKey, count);
-        if (count > this.deps.config.maxConnectionsPerToken) throw new CollabRefusal(CloseEvents.TooManyForToken);
+        // Counted across processes when there is Redis (a lease per process, so a crash frees its slots).
+        const tokenKey = admitted.actor.tokenId ?? admitted.actor.membershipId;
+        releaseSlot = (await this.deps.slots.acquire('collab', tokenKey, this.deps.config.maxConnectionsPerToken)) ?? undefined;
+        if (!releaseSlot) throw new CollabRefusal(CloseEvents.TooManyForToken);
         const doc = await this.acquire(admitted.target);
         if (ws.readyState !== ws.OPEN) {
           this.release(admitted.target.branchId);
@@ -129,21 +144,27 @@ export class CollabServer {
           role: admitted.actor.role,
           readOnly: admitted.readOnly,
         };
-        const key = tokenKey;
-        conn = new Connection(ws, doc, admitted.actor, user, this.deps.config, (c) => {
+        const slot = releaseSlot;
+        let unwatch = () => {};
+        const opened = new Connection(ws, doc, admitted.actor, user, this.deps.config, (c) => {
           doc.connections.delete(c);
-          this.perToken.set(key, (this.perToken.get(key) ?? 1) - 1);
-          if (this.perToken.get(key)! <= 0) this.perToken.delete(key);
+          unwatch();
+          slot();
           this.release(admitted.target.branchId);
         });
-        doc.connections.add(conn);
-        conn.start();
-        for (const data of early.splice(0)) conn.receive(toBytes(data));
+        conn = opened;
+        doc.connections.add(opened);
+        // The token's authority as it is now, not only as it was at the upgrade (feed/authority.ts).
+        unwatch = this.deps.authority.watch({
+          actor: admitted.actor,
+          changed: (next) => opened.setAuthority(next, !mayEdit(next)),
+          refused: (err) => opened.close(lostAuthorityEvent(err)),
+        });
+        opened.start();
+        for (const data of early.splice(0)) opened.receive(toBytes(data));
+        void this.stillThere(opened);
       } catch (err) {
-        if (tokenKey && !conn) {
-          this.perToken.set(tokenKey, (this.perToken.get(tokenKey) ?? 1) - 1);
-          if (this.perToken.get(tokenKey)! <= 0) this.perToken.delete(tokenKey);
-        }
+        if (!conn) releaseSlot?.();
         const event = closeEventOf(err);
         if (event === CloseEvents.Internal) this.deps.logger.error({ err }, 'collab: opening a connection failed');
         ws.close(event.code, event.reason);
@@ -151,13 +172,102 @@ export class CollabServer {
     })();
   }
 
+  /**
+   * Follows a workspace's deletions and renames of prompts and branches (from every process, through the feed) while
+   * it has drafts open here. Resolves once entries committed from then on are seen.
+   */
+  private followWorkspace(workspaceId: string): Promise<unknown> {
+    let f = this.followers.get(workspaceId);
+    if (!f) {
+      const following = this.deps.feed.follow(workspaceId, { types: DRAFT_TARGET_ACTIONS }, (entry) => this.onTargetChanged(entry));
+      following.catch((err: unknown) => this.deps.logger.warn({ err }, 'collab: following the feed failed'));
+      this.followers.set(workspaceId, (f = { documents: 0, following }));
+    }
+    f.documents++;
+    return f.following.catch(() => {});
+  }
+
+  private unfollowWorkspace(workspaceId: string): void {
+    const f = this.followers.get(workspaceId);
+    if (!f || --f.documents > 0) return;
+    this.followers.delete(workspaceId);
+    void f.following.then((stop) => stop(), () => {});
+  }
+
+  /**
+   * A deleted prompt closes its drafts' connections (4404; once it is restored they can connect again: the draft is
+   * kept); a deleted branch closes its own. A renamed branch keeps its connections: a draft belongs to the branch, not
+   * to its name (new connections use the new name).
+   */
+  private onTargetChanged(entry: FeedEntry): void {
+    try {
+      this.closeGone(entry);
+    } catch (err) {
+      this.deps.logger.warn({ err }, 'collab: closing the drafts of a deleted prompt or branch failed');
+    }
+  }
+
+  private closeGone(entry: FeedEntry): void {
+    const promptId = entry.event.subject.promptId;
+    if (!promptId) return;
+    const docs = this.openDocuments().filter((d) => d.target.promptId === promptId);
+    if (docs.length === 0) return;
+    if (entry.event.action === 'prompt.delete') {
+      for (const d of docs) d.closeAll(CloseEvents.PromptDeleted);
+      return;
+    }
+    void this.refreshBranches(docs).catch((err: unknown) => this.deps.logger.warn({ err }, 'collab: checking branches failed'));
+  }
+
+  private openDocuments(): CollabDocument[] {
+    return [...this.entries.values()].flatMap((e) => (e.doc ? [e.doc] : []));
+  }
+
+  private async refreshBranches(docs: CollabDocument[]): Promise<void> {
+    const { rows } = await this.deps.pool.query<{ id: string; name: string }>(
+      'SELECT id::text, name FROM branch WHERE id = ANY($1::uuid[])',
+      [docs.map((d) => d.target.branchId)],
+    );
+    const names = new Map(rows.map((r) => [r.id, r.name]));
+    for (const d of docs) {
+      const name = names.get(d.target.branchId);
+      if (name === undefined) d.closeAll(CloseEvents.BranchDeleted);
+      else d.target.branchName = name;
+    }
+  }
+
+  /**
+   * Whether the draft a new connection was admitted to still exists now that the workspace's follower is in place:
+   * a deletion that committed between its admission and then was seen by no one on its behalf.
+   */
+  private async stillThere(conn: Connection): Promise<void> {
+    const { target } = conn.document;
+    try {
+      await this.followers.get(target.workspaceId)?.following;
+      const { rows } = await this.deps.pool.query<{ deleted: boolean; branch: boolean }>(
+        `SELECT p.deleted_at IS NOT NULL AS deleted, EXISTS (SELECT 1 FROM branch b WHERE b.id = $2::uuid) AS branch
+           FROM prompt p WHERE p.id = $1::uuid`,
+        [target.promptId, target.branchId],
+      );
+      const row = rows[0];
+      if (!row || row.deleted) conn.close(CloseEvents.PromptDeleted);
+      else if (!row.branch) conn.close(CloseEvents.BranchDeleted);
+    } catch (err) {
+      this.deps.logger.warn({ err }, 'collab: checking a new connection\'s draft failed');
+    }
+  }
+
   /** Holds a branch's document open, loading it (and catching it up with the branch head) the first time. */
   private async acquire(target: DraftTarget): Promise<CollabDocument> {
     let entry = this.entries.get(target.branchId);
     if (!entry) {
       const created = { holders: 0 } as Entry;
+      void this.followWorkspace(target.workspaceId);
       created.ready = this.load(target, created);
-      created.ready.catch(() => this.entries.get(target.branchId) === created && this.entries.delete(target.branchId));
+      created.ready.catch(() => {
+        this.unfollowWorkspace(target.workspaceId);
+        if (this.entries.get(target.branchId) === created) this.entries.delete(target.branchId);
+      });
       this.entries.set(target.branchId, created);
       entry = created;
     }
@@ -181,6 +291,7 @@ export class CollabServer {
       // Someone may have opened it again while it was being stored.
       if (entry.holders > 0 || this.entries.get(branchId) !== entry) return;
       this.entries.delete(branchId);
+      this.unfollowWorkspace(doc.target.workspaceId);
       await this.peers.leave(doc);
       await doc.destroy();
     })().catch((err: unknown) => this.deps.logger.error({ err }, 'collab: closing a document failed'));
@@ -313,6 +424,8 @@ export class CollabServer {
     this.closing = true;
     clearInterval(this.idleSweep);
     this.stopFollowing();
+    for (const f of this.followers.values()) void f.following.then((stop) => stop(), () => {});
+    this.followers.clear();
     for (const entry of this.entries.values()) entry.doc?.closeAll(CloseEvents.ShuttingDown);
     for (const ws of this.sockets) ws.close(CloseEvents.ShuttingDown.code, CloseEvents.ShuttingDown.reason);
     const docs = await Promise.allSettled([...this.entries.values()].map((e) => e.ready));

@@ -36,7 +36,7 @@ export interface AuditRow {
  * never gets one twice. Rolled-back changes never show: their entries roll back with them.
  *
  * To keep the lock short, entries recorded inside `inTransaction` are buffered and appended as its last statements,
- * just before COMMIT: a long import holds the workspace's append lock for two statements and a commit, not for its
+ * just before COMMIT: a long import holds the workspace's append lock for one statement and a commit, not for its
  * whole run. (A transaction opened elsewhere appends at once; still ordered, it only holds the lock longer.)
  * Workspaces are locked in a fixed order so two transactions auditing the same two workspaces cannot deadlock.
  */
@@ -65,10 +65,12 @@ async function appendNow(tx: Tx, rows: AuditRow[]): Promise<string[]> {
   const workspaces = [...byWorkspace.keys()].sort();
   for (const ws of workspaces) {
     const group = byWorkspace.get(ws) ?? [];
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${FEED_LOCK_CLASS}::int, hashtext(${ws}))`;
-    // One statement inserts the group in order and queues the wake-up; NOTIFY is delivered only if this commits.
+    // One statement takes the lock, inserts the group in order and queues the wake-up (NOTIFY is delivered only if
+    // this commits). The lock comes before any id: every row the INSERT takes is joined with the lock's one row, so
+    // the lock has been taken before the first row reaches the INSERT and draws its id from the sequence.
     await tx.$queryRaw`
-      WITH ins AS (
+      WITH lock AS MATERIALIZED (SELECT pg_advisory_xact_lock(${FEED_LOCK_CLASS}::int, hashtext(${ws})) AS locked),
+      ins AS (
         INSERT INTO audit_entry (workspace_id, actor_user_id, actor_token_id, actor_minted_by_id, ip, user_agent,
                                  request_id, action, resource_type, resource_id, changes)
         SELECT ${ws}::uuid, r.actor_user_id, r.actor_token_id, r.actor_minted_by_id, r.ip, r.user_agent, r.request_id, r.action,
@@ -81,6 +83,7 @@ async function appendNow(tx: Tx, rows: AuditRow[]): Promise<string[]> {
                       ${group.map((r) => JSON.stringify(r.changes))}::jsonb[])
                WITH ORDINALITY AS r(actor_user_id, actor_token_id, actor_minted_by_id, ip, user_agent, request_id, action, resource_type,
                                     resource_id, changes, n)
+         CROSS JOIN lock
          ORDER BY r.n
         RETURNING id)
       SELECT pg_notify(${FEED_CHANNEL}, ${ws} || ':' || max(id)::text)::text AS notified FROM ins`;

@@ -1,5 +1,6 @@
 import type { FeedEvent, FeedSubject } from '@rocqet/sdk';
 import type pg from 'pg';
+import { poolQuery } from '../db/sql.js';
 import { fail } from '../domain/errors.js';
 import { listFolders, type FolderWithPath } from '../domain/folders/folders.js';
 import { promptPath } from '../domain/prompts/resolve.js';
@@ -51,7 +52,7 @@ export interface FeedBatch {
 export async function readEntries(pool: pg.Pool, workspaceId: string, cursor: bigint, limit: number): Promise<FeedBatch> {
   // One round trip: the folders (for paths and subtrees) are read beside the entries, not after them.
   const [{ rows }, folders] = await Promise.all([
-    pool.query<EntryRow>(ENTRIES_QUERY, [workspaceId, cursor.toString(), limit]),
+    poolQuery<EntryRow>(pool, ENTRIES_QUERY, [workspaceId, cursor.toString(), limit]),
     listFolders(pool, workspaceId),
   ]);
   const folderById = new Map(folders.map((f) => [f.id, f]));
@@ -82,6 +83,9 @@ function entryOf(r: EntryRow, folders: Map<string, FolderWithPath>): FeedEntry {
     if (Array.isArray(changes.deletedFolders)) for (const id of changes.deletedFolders) if (typeof id === 'string') folderIds.add(id);
     for (const p of [before.path, after.path]) if (typeof p === 'string') folderPaths.push(p);
     subject = { promptId: null, path: folders.get(r.resourceId)?.path ?? str(before.path), folderId: r.resourceId, branch: null, tag: null };
+  } else if (r.resourceType === 'run') {
+    // A run is about the prompt it ran: a feed filtered by prompt hears its runs (runs are audited once, at the end).
+    subject = { promptId: str(changes.promptId), path: str(changes.path), folderId: null, branch: null, tag: null };
   } else {
     subject = { promptId: null, path: null, folderId: null, branch: null, tag: null };
   }
@@ -96,7 +100,8 @@ function entryOf(r: EntryRow, folders: Map<string, FolderWithPath>): FeedEntry {
 
 /** Where a subscription without a cursor starts: after everything committed so far. */
 export async function latestCursor(pool: pg.Pool, workspaceId: string): Promise<bigint> {
-  const { rows } = await pool.query<{ id: string | null }>(
+  const { rows } = await poolQuery<{ id: string | null }>(
+    pool,
     `SELECT max(id)::text AS id FROM audit_entry WHERE workspace_id = $1::uuid`,
     [workspaceId],
   );

@@ -18,7 +18,10 @@ export function mayRead(actor: Actor, entry: FeedEntry): boolean {
   return atLeast(actor.role, 'admin') || LIBRARY_RESOURCES.has(entry.event.resourceType);
 }
 
-/** What the audit API shows admins only (where a change came from) is left out for everyone else. */
+/**
+ * What the audit API shows admins only (where a change came from) is left out for everyone else. It depends on
+ * whether the reader is an admin and on nothing else (http/routes/events.ts serialises each entry once per view).
+ */
 export function presentFor(actor: Actor, event: FeedEvent): FeedEvent {
   return atLeast(actor.role, 'admin') ? event : { ...event, ip: null, userAgent: null, requestId: null };
 }

@@ -1,10 +1,11 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { Actor } from '../domain/actor.js';
-import { readEntries, type FeedEntry } from './entries.js';
+import { latestCursor, readEntries, type FeedEntry } from './entries.js';
 import { folderScope, matches, mayRead, type FeedFilter } from './filter.js';
 
 export interface Subscriber {
+  /** Who reads: what they may see is decided per entry, so a lowered role applies from the next entry on. */
   actor: Actor;
   filter: FeedFilter;
   /** The last id this subscriber has passed (delivered or filtered out). */
@@ -12,6 +13,8 @@ export interface Subscriber {
   deliver(entry: FeedEntry): void;
   /** Ends the subscriber's stream (the process is shutting down). */
   close(): void;
+  /** A part of this process following the feed (authority, drafts), not a client's stream. */
+  internal?: boolean;
 }
 
 interface WorkspaceFeed {
@@ -32,6 +35,7 @@ export class FeedHub {
   private readonly feeds = new Map<string, WorkspaceFeed>();
   private readonly retries = new Set<NodeJS.Timeout>();
   private closed = false;
+  private gate: ((workspaceId: string, entry: FeedEntry) => Promise<void> | undefined) | undefined;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -56,18 +60,36 @@ export class FeedHub {
     };
   }
 
+  /**
+   * After delivering an entry for which `gate` returns a promise, the workspace's later entries wait for it: what
+   * subscribers may see after a role change is decided with the new role (feed/authority.ts).
+   */
+  holdAfter(gate: (workspaceId: string, entry: FeedEntry) => Promise<void> | undefined): void {
+    this.gate = gate;
+  }
+
+  /** Clients' streams open on this process. */
   get size(): number {
     let n = 0;
-    for (const f of this.feeds.values()) n += f.subscribers.size;
+    for (const f of this.feeds.values()) for (const s of f.subscribers) if (!s.internal) n++;
     return n;
   }
 
-  countFor(tokenOrMembership: string): number {
-    let n = 0;
-    for (const f of this.feeds.values()) {
-      for (const s of f.subscribers) if ((s.actor.tokenId ?? s.actor.membershipId) === tokenOrMembership) n++;
-    }
-    return n;
+  /**
+   * Follows a workspace's entries from now on for a part of this process (the same cursor reads as a client's
+   * stream, so across processes through NOTIFY): `onEntry` sees every entry matching `filter` committed after the
+   * returned promise resolves, in order. Entries are read as the workspace's owner would: everything.
+   */
+  async follow(workspaceId: string, filter: FeedFilter, onEntry: (entry: FeedEntry) => void): Promise<() => void> {
+    const cursor = await latestCursor(this.pool, workspaceId);
+    return this.subscribe({
+      actor: { workspaceId, userId: '', membershipId: '', tokenId: null, role: 'owner', scopes: ['read'], email: '', name: 'rocqet' },
+      filter,
+      cursor,
+      deliver: onEntry,
+      close: () => {},
+      internal: true,
+    });
   }
 
   wake(workspaceId: string): void {
@@ -104,17 +126,21 @@ export class FeedHub {
         const { entries, folders } = await readEntries(this.pool, ws, from, BATCH);
         if (entries.length === BATCH) feed.again = true;
         let delivered = 0;
-        for (const sub of subs) {
-          if (!feed.subscribers.has(sub)) continue;
-          const scope = sub.filter.folder && entries.length ? folderScope(sub.filter.folder, folders) : undefined;
-          for (const entry of entries) {
-            if (entry.id <= sub.cursor) continue;
+        const scopes = new Map(subs.map((sub) => [sub, sub.filter.folder && entries.length ? folderScope(sub.filter.folder, folders) : undefined]));
+        // Entry by entry across subscribers, so a gate (an authority change being applied) holds back what follows it.
+        for (const entry of entries) {
+          let fresh = false;
+          for (const sub of subs) {
+            if (!feed.subscribers.has(sub) || entry.id <= sub.cursor) continue;
             sub.cursor = entry.id;
-            if (mayRead(sub.actor, entry) && matches(sub.filter, entry, scope)) {
+            fresh = true;
+            if (mayRead(sub.actor, entry) && matches(sub.filter, entry, scopes.get(sub))) {
               sub.deliver(entry);
               delivered++;
             }
           }
+          const held = fresh ? this.gate?.(ws, entry) : undefined;
+          if (held) await held;
         }
         if (delivered) this.onDelivered(delivered);
       } while (feed.again && !this.closed);

@@ -9,6 +9,7 @@ import { problemFromDatabaseError } from './dbErrors.js';
 import { docsRoutes, docsServed } from './docs.js';
 import { mountMcp } from './mcp.js';
 import { problemBody, sendProblem, type ProblemBody } from './problem.js';
+import { promptPageRoutes, promptPageServed } from './promptPage.js';
 import { auditRoutes } from './routes/audit.js';
 import { eventRoutes } from './routes/events.js';
 import { collabRoutes } from './routes/collab.js';
@@ -16,8 +17,14 @@ import { folderRoutes } from './routes/folders.js';
 import { memberRoutes } from './routes/members.js';
 import { searchRoutes } from './routes/search.js';
 import { importExportRoutes, promptRoutes } from './routes/prompts.js';
+import { runRoutes } from './routes/runs.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { workspaceRoutes } from './routes/workspaces.js';
+
+function slackRoute(req: Request, res: Response, next: NextFunction): void {
+  if (req.path.startsWith('/slack/')) res.locals.route = req.path;
+  next();
+}
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -28,6 +35,7 @@ const served = methodTable([
   ...Object.values(routes as Record<string, RouteDef>).map((r) => ({ method: r.method, path: r.path })),
   ...opsServed,
   ...docsServed,
+  ...promptPageServed,
 ]);
 
 export function createApp(deps: AppDeps): express.Express {
@@ -81,7 +89,10 @@ export function createApp(deps: AppDeps): express.Express {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
   docsRoutes(app, { version: deps.version, publicUrl: deps.config.publicUrl });
+  promptPageRoutes(app, { publicUrl: deps.config.publicUrl });
   if (deps.mcp) mountMcp(app, deps.mcp);
+  // Before any body parser: Bolt verifies Slack's signature over the raw body.
+  if (deps.slack) app.use(slackRoute, deps.slack.router);
 
   const api = express.Router({ caseSensitive: true, strict: false });
   workspaceRoutes(api, deps);
@@ -94,6 +105,7 @@ export function createApp(deps: AppDeps): express.Express {
   promptRoutes(api, deps);
   importExportRoutes(api, deps);
   collabRoutes(api, deps);
+  runRoutes(api, deps);
   app.use(api);
 
   app.use((req: Request, res: Response) => {

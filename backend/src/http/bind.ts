@@ -114,7 +114,7 @@ function route<D extends RouteDef>(
   router[method](expressPath(def.path), async (req: Request, res: Response) => {
     res.locals.route = def.path;
     const actor = await authenticate(req, res, deps);
-    if (def.scope) requireScope(actor, def.scope);
+    if (def.scope && def.scope !== 'any') requireScope(actor, def.scope);
     let body: unknown = kind === 'stream' ? ({ chunks: [] } satisfies StreamedBody) : undefined;
     if (def.body && hasBody(req)) {
       if (!req.is(JSON_TYPES)) {

@@ -14,6 +14,7 @@ export function createMcpEndpoint(config: Config['mcp'], logger: Logger): McpHtt
     backendUrl: selfUrl,
     defaultRef: config.defaultRef,
     pageSize: config.pageSize,
+    cache: config.cache,
     ...(config.allowedHosts ? { allowedHosts: config.allowedHosts } : {}),
     log: (message, extra) => logger.warn(extra ?? {}, message),
   });

@@ -384,7 +384,8 @@ export function startIndexWorker(options: IndexWorkerOptions): IndexWorker {
         UPDATE search_job j SET locked_until = NULL, attempts = 0, updated_at = now()
           FROM unnest(${done.map((d) => d.job.id.toString())}::bigint[], ${done.map((d) => d.job.generation)}::int[]) AS d(id, g)
          WHERE j.id = d.id AND j.generation <> d.g`;
-    });
+      // Prisma's default of 5 s expired here on a loaded 2-core machine (the bench's 64-vector batches).
+    }, { timeout: 30_000 });
   }
 
   const loop = (async () => {

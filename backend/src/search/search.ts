@@ -6,6 +6,7 @@ import { listFolders, type FolderWithPath } from '../domain/folders/folders.js';
 import { decodeCursor, encodeCursor } from '../domain/pagination.js';
 import type { Embedder } from './embedder/index.js';
 import { QueryVectorCache } from './queryCache.js';
+import { analyzeQuery, confirmed, rewrite, type Expansion, type QueryAnalysis } from './typos.js';
 import { vectorLiteral } from './vectors.js';
 import { webSearchText } from './websearch.js';
 
@@ -53,6 +54,8 @@ export interface SearchResult {
   pending: number;
   /** Size of the ranked result set the facets count (capped at MAX_CANDIDATES). */
   total: number;
+  /** The query with its misspelt words corrected, as the best full-text match holds them; null when none was. */
+  corrected: string | null;
 }
 
 /**
@@ -102,6 +105,8 @@ export interface SearchOptions {
   efSearch?: number;
   /** Workspaces with at most this many live prompts get an exact kNN instead of the HNSW index. */
   exactKnnMaxPrompts?: number;
+  /** Typo tolerance and prefix search (typos.ts); default on. Off, a query runs word for word (the benches' baseline). */
+  typoTolerance?: boolean;
 }
 
 export const MAX_QUERY_LENGTH = 500;
@@ -140,6 +145,10 @@ const defaultCache = new QueryVectorCache(1000);
 interface CandidateRow {
   id: string;
   rank: number | null;
+  /** Expansions (typo corrections, completions) the prompt holds, by index, the most contributing first. */
+  hits: number[] | null;
+  /** How many of the query's own terms (as typed) the prompt holds; counted only when the query has expansions. */
+  own: number | null;
   tri: number | null;
   in_sem: boolean;
   cos: number | null;
@@ -154,6 +163,10 @@ interface Candidate {
   tags: string[];
   folderId: string | null;
   lexical: boolean;
+  /** The full-text-mode score (BM25 share + trigram), whatever the mode: what confirms a correction. */
+  lexScore: number;
+  hits: number[] | null;
+  own: number | null;
 }
 
 /** Quotes, a leading minus or OR: the user wrote web-search syntax, so the query is taken literally (AND). */
@@ -225,13 +238,37 @@ export async function search(
   const weights = options.weights ?? DEFAULT_WEIGHTS;
   const exactMax = options.exactKnnMaxPrompts ?? EXACT_KNN_MAX_PROMPTS;
   const workspaceId = actor.workspaceId;
+  const advanced = isAdvancedQuery(q);
 
-  // The query vector first, outside the transaction: it may take a while on a cold cache.
+  // Typos and the last word's completions, from the workspace's vocabulary (plain queries: web-search syntax is
+  // taken literally). Outside the transaction, like the query vector, which may depend on it.
+  let analysis = requested !== 'semantic' && !advanced && options.typoTolerance !== false ? await analyzeQuery(db, workspaceId, q) : null;
+  const hybrid = requested === 'hybrid' && embedder !== null;
+  // Words the workspace lacks are corrected only when a correction makes the query match more of itself than it
+  // does as typed (confirmedBy): a first, shallow full-text pass decides, and the candidates of a word it does not
+  // confirm are dropped (a correctly spelt word the library lacks, "taxes" next to "tales", "tooth" next to
+  // "booth", leaves the query as it was). Hybrid then embeds what the query meant: the confirmed corrections, and
+  // the completion of a last word being typed.
+  let corrected: string | null = null;
+  let text = q;
+  if (analysis && (hasTypos(analysis) || (hybrid && analysis.partialLast))) {
+    const a = analysis;
+    const pre = await db.$transaction(
+      (tx) => rank(tx, { workspaceId, q, analysis: a, mode: 'fulltext', vector: null, exactMax, model: null, depth: CONFIRM_DEPTH, params, weights }),
+      TRANSACTION_LIMITS,
+    );
+    const chosen = confirmedBy(a, pre.ranked);
+    analysis = { ...a, expansions: a.expansions.filter((e) => e.kind === 'prefix' || chosen.get(e.token)?.kind === 'typo') };
+    const typos = new Map([...chosen].filter(([, e]) => e.kind === 'typo').map(([t, e]) => [t, e.word]));
+    corrected = rewrite(q, a.tokens, typos);
+    text = rewrite(q, a.tokens, new Map([...chosen].map(([t, e]) => [t, e.word]))) ?? q;
+  }
+
   let mode: SearchMode = requested;
   let vector: Float32Array | null = null;
   if (requested !== 'fulltext' && embedder) {
     try {
-      vector = await (options.queryCache ?? defaultCache).get(embedder, q);
+      vector = await (options.queryCache ?? defaultCache).get(embedder, requested === 'hybrid' ? text : q);
     } catch (err) {
       if (requested === 'semantic') fail('unavailable', `the embedder failed: ${(err as Error).message}`);
       mode = 'fulltext'; // hybrid degrades to what it can still do
@@ -246,44 +283,9 @@ export async function search(
 
   return db.$transaction(
     async (tx) => {
-      // Settings for this transaction only, and the query's tsqueries computed once (as constants the planner can
-      // estimate and match to the GIN indexes).
-      const [prep] = await tx.$queryRawUnsafe<Prepared[]>(
-        // enable_seqscan off: every list below has an index (GIN tsvector, GIN trigram, HNSW or the workspace
-        // b-trees), but the planner's estimates for trigram and tsquery matches are poor, and a sequential scan
-        // computing word_similarity on every row costs ten times the index.
-        `SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('hnsw.ef_search', $1, true),
-                -- Live prompts, counted up to the exact-kNN limit (an index-only scan that stops there).
-                (SELECT count(*) FROM (SELECT 1 FROM prompt WHERE workspace_id = $4::uuid AND deleted_at IS NULL LIMIT $5) s)::int AS live,
-                set_config('pg_trgm.word_similarity_threshold', $2, true), set_config('enable_seqscan', 'off', true),
-                -- Web-search syntax, taken literally (advanced queries; $6 is the query rebuilt from its tokens, see
-                -- websearch.ts): English (stemmed, stop words dropped); 'simple' only when English leaves nothing,
-                -- e.g. "the who".
-                (SELECT CASE WHEN numnode(e) > 0 THEN e ELSE websearch_to_tsquery('simple'::regconfig, $6) END
-                   FROM websearch_to_tsquery('english'::regconfig, $6) AS e)::text AS strict,
-                -- The query's distinct lexemes (the BM25 terms) with their share of prompts from ANALYZE's statistics
-                -- (null: not among the most common lexemes; then the least common listed share bounds it).
-                (SELECT json_agg(json_build_object('t', '''' || replace(replace(l, E'\\\\', E'\\\\\\\\'), '''', '''''') || '''', 'f',
-                          coalesce(st.f[array_position(st.e, l)], least(${DEFAULT_TERM_FREQUENCY}, st.f[array_length(st.e, 1) + 1]))))
-                   FROM (SELECT CASE WHEN length(e) > 0 THEN e ELSE to_tsvector('simple'::regconfig, $3) END AS v
-                           FROM to_tsvector('english'::regconfig, $3) AS e) x
-                        CROSS JOIN unnest(tsvector_to_array(x.v)) AS l
-                        LEFT JOIN (SELECT most_common_elems::text::text[] AS e, most_common_elem_freqs AS f
-                                     FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'prompt'
-                                      AND attname = 'search_tsv') st ON true) AS terms`,
-        String(options.efSearch ?? Math.min(1000, Math.max(100, depth))),
-        String(TRIGRAM_THRESHOLD),
-        q,
-        workspaceId,
-        vector ? exactMax + 1 : 0,
-        webSearchText(q),
-      );
-      const exact = vector !== null && (prep?.live ?? Infinity) <= exactMax;
-      const tsq = lexicalQuery(prep?.strict ?? '', prep?.terms ?? [], isAdvancedQuery(q));
-      let folders = params.folder ? await listFolders(tx, workspaceId) : null;
-      const folderIds = params.folder ? resolveFolder(folders ?? [], params.folder) : null;
-      const rows = await candidates(tx, { workspaceId, q, tsq, mode, vector, exact, model: embedder?.model ?? null, depth, folderIds, params });
-      const ranked = fuse(rows, mode, weights);
+      const ranked0 = await rank(tx, { workspaceId, q, analysis, mode, vector, exactMax, model: embedder?.model ?? null, depth, params, weights, efSearch: options.efSearch });
+      const { ranked, tsq } = ranked0;
+      let folders = ranked0.folders;
       const page = ranked.slice(offset, offset + limit);
       const details = await pageDetails(tx, workspaceId, tsq.headline, page.map((c) => c.id), page.filter((c) => c.lexical).map((c) => c.id));
       // Paths only when some result sits in a folder (a library without folders saves the query).
@@ -317,45 +319,200 @@ export async function search(
         mode,
         pending: details.pending,
         total: ranked.length,
+        corrected,
       };
     },
-    { maxWait: 10_000, timeout: 30_000 },
+    TRANSACTION_LIMITS,
   );
 }
+
+/** Prisma's defaults (2 s to get a connection, 5 s to finish) fail searches on a loaded machine or a large workspace. */
+const TRANSACTION_LIMITS = { maxWait: 10_000, timeout: 30_000 };
+
+/**
+ * Depth of the full-text pass that confirms corrections: deep enough that the prompt holding most of the query as
+ * typed is among them (a correction of a rare word can outscore it on BM25 alone).
+ */
+const CONFIRM_DEPTH = 20;
+
+/** Whether some word the workspace lacks got correction candidates. */
+function hasTypos(a: QueryAnalysis): boolean {
+  return a.expansions.some((e) => e.kind === 'typo');
+}
+
+/**
+ * The corrections (and the completion of a last word being typed) the query is taken to mean, from the first
+ * full-text pass. A correction has to make the query match more of itself than it does as typed:
+ * - those of the candidate that holds the most of the query's words (its own terms as typed plus the words
+ *   corrected through an expansion; ties by full-text score) are kept, and only if that is more words than any
+ *   candidate holds of the query as typed. BM25 alone cannot decide this: a correction to a rare word scores high
+ *   on its idf in a prompt that has nothing else of the query ("tales" for "taxes" in "bookkeeping and taxes for a
+ *   small business").
+ * - a common English word the library lacks ("taxes", "colours" next to "color") is taken as meant, and not
+ *   corrected, once some prompt holds any of the query as typed: it is a word of the language, only not of this
+ *   library, and a correction would change what a correctly spelt query finds. A query that matches nothing as
+ *   typed is corrected whatever its words (Typesense's rule). Names cannot be told from typos by any list; the
+ *   first rule is what guards them.
+ */
+function confirmedBy(analysis: QueryAnalysis, ranked: Candidate[]): Map<number, Expansion> {
+  const typed = Math.max(0, ...ranked.map((c) => c.own ?? 0));
+  let best: { c: Candidate; chosen: Map<number, Expansion>; words: number } | undefined;
+  for (const c of ranked) {
+    if (!c.hits?.length) continue;
+    const chosen = confirmed(analysis, c.hits);
+    if (typed > 0) for (const t of analysis.common) chosen.delete(t);
+    const words = (c.own ?? 0) + chosen.size;
+    if (!best || words > best.words || (words === best.words && c.lexScore > best.c.lexScore)) best = { c, chosen, words };
+  }
+  return best && best.words > typed ? best.chosen : new Map();
+}
+
+interface RankArgs {
+  workspaceId: string;
+  q: string;
+  analysis: QueryAnalysis | null;
+  mode: SearchMode;
+  vector: Float32Array | null;
+  exactMax: number;
+  model: string | null;
+  depth: number;
+  params: SearchParams;
+  weights: FusionWeights;
+  efSearch?: number | undefined;
+}
+
+/** The ranked candidates of one query in one mode (settings, the query's lexemes, the candidate lists, fusion). */
+async function rank(tx: Tx, a: RankArgs): Promise<{ ranked: Candidate[]; tsq: LexicalQuery; folders: FolderWithPath[] | null }> {
+  const { workspaceId, q, vector, depth } = a;
+  const expansions = a.analysis?.expansions ?? [];
+  // Settings for this transaction only, and the query's tsqueries computed once (as constants the planner can
+  // estimate and match to the GIN indexes).
+  const [prep] = await tx.$queryRawUnsafe<Prepared[]>(
+    // enable_seqscan off: every list below has an index (GIN tsvector, GIN trigram, HNSW or the workspace
+    // b-trees), but the planner's estimates for trigram and tsquery matches are poor, and a sequential scan
+    // computing word_similarity on every row costs ten times the index.
+    `SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('hnsw.ef_search', $1, true),
+            -- Live prompts, counted up to the exact-kNN limit (an index-only scan that stops there).
+            (SELECT count(*) FROM (SELECT 1 FROM prompt WHERE workspace_id = $4::uuid AND deleted_at IS NULL LIMIT $5) s)::int AS live,
+            set_config('pg_trgm.word_similarity_threshold', $2, true), set_config('enable_seqscan', 'off', true),
+            -- Web-search syntax, taken literally (advanced queries; $6 is the query rebuilt from its tokens, see
+            -- websearch.ts): English (stemmed, stop words dropped); 'simple' only when English leaves nothing,
+            -- e.g. "the who".
+            (SELECT CASE WHEN numnode(e) > 0 THEN e ELSE websearch_to_tsquery('simple'::regconfig, $6) END
+               FROM websearch_to_tsquery('english'::regconfig, $6) AS e)::text AS strict,
+            -- The query's distinct lexemes (the BM25 terms) with their share of prompts from ANALYZE's statistics
+            -- (null: not among the most common lexemes; then the least common listed share bounds it).
+            (SELECT json_agg(json_build_object('t', ${LEXEME_LITERAL}, 'f', ${LEXEME_SHARE}))
+               FROM (SELECT CASE WHEN length(e) > 0 THEN e ELSE to_tsvector('simple'::regconfig, $3) END AS v
+                       FROM to_tsvector('english'::regconfig, $3) AS e) x
+                    CROSS JOIN unnest(tsvector_to_array(x.v)) AS l
+                    LEFT JOIN (${LEXEME_STATS}) st ON true) AS terms,
+            -- The same for each expansion (typo corrections, completions), by its index, as the word itself (the
+            -- 'simple' half of search_tsv): a prompt matches the very word it holds, which is what confirms it.
+            (SELECT json_agg(json_build_object('i', x.i - 1, 't', ${LEXEME_LITERAL}, 'f', ${LEXEME_SHARE}))
+               FROM (SELECT y.i, to_tsvector('simple'::regconfig, y.w) AS v FROM unnest($7::text[]) WITH ORDINALITY AS y(w, i)) x
+                    CROSS JOIN unnest(tsvector_to_array(x.v)) AS l
+                    LEFT JOIN (${LEXEME_STATS}) st ON true) AS extra`,
+    String(a.efSearch ?? Math.min(1000, Math.max(100, depth))),
+    String(TRIGRAM_THRESHOLD),
+    q,
+    workspaceId,
+    vector ? a.exactMax + 1 : 0,
+    webSearchText(q),
+    expansions.map((e) => e.word),
+  );
+  const exact = vector !== null && (prep?.live ?? Infinity) <= a.exactMax;
+  const tsq = lexicalQuery(prep?.strict ?? '', prep?.terms ?? [], isAdvancedQuery(q), expansions, prep?.extra ?? []);
+  const folders = a.params.folder ? await listFolders(tx, workspaceId) : null;
+  const folderIds = a.params.folder ? resolveFolder(folders ?? [], a.params.folder) : null;
+  const rows = await candidates(tx, { workspaceId, q, tsq, mode: a.mode, vector, exact, model: a.model, depth, folderIds, params: a.params });
+  return { ranked: fuse(rows, a.mode, a.weights), tsq, folders };
+}
+
+/** A lexeme `l` as a tsquery literal. */
+const LEXEME_LITERAL = `'''' || replace(replace(l, E'\\\\', E'\\\\\\\\'), '''', '''''') || ''''`;
+/** Its share of prompts (`st`: LEXEME_STATS). */
+const LEXEME_SHARE = `coalesce(st.f[array_position(st.e, l)], least(${DEFAULT_TERM_FREQUENCY}, st.f[array_length(st.e, 1) + 1]))`;
+const LEXEME_STATS = `SELECT most_common_elems::text::text[] AS e, most_common_elem_freqs AS f
+                        FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'prompt' AND attname = 'search_tsv'`;
 
 interface Prepared {
   live: number;
   strict: string | null;
   terms: { t: string; f: number | null }[] | null;
+  extra: { i: number; t: string; f: number | null }[] | null;
 }
 
 /** What the full-text list runs: the tsquery that selects candidates and the BM25 terms that rank them. */
 export interface LexicalQuery {
   /** Selects the candidates: the web-search query (advanced), or any of the query's not-too-common terms. */
   match: string;
-  /** The query's lexemes as single-term tsqueries, with their idf. */
+  /** The query's lexemes as single-term tsqueries, with their idf, then those of its expansions. */
   terms: string[];
   idf: number[];
+  /** BM25 weight of each term: 1 for the query's own, below for expansions (typos.ts EXPANSION_WEIGHTS). */
+  weights: number[];
+  /** The expansion each term comes from (-1: the query's own). */
+  expansion: number[];
   /** For ts_headline: the terms that ranked the prompt. */
   headline: string;
   advanced: boolean;
+}
+
+function idfOf(f: number | null): number {
+  const share = Math.min(0.999, Math.max(1e-6, f ?? DEFAULT_TERM_FREQUENCY));
+  return Math.log(1 + (1 - share) / share);
 }
 
 /**
  * Plain queries: any term matches (OR), over every field including the body; terms in more than
  * COMMON_LEXEME_FREQUENCY of prompts only score. Advanced queries (quotes, -word, or): the web-search query, as
  * written, selects; the same BM25 ranks.
+ * Expansions add terms (a lexeme the query has already is not added again) that select candidates by the same rule
+ * as the query's own and score with their weight.
  */
-export function lexicalQuery(strict: string, terms: { t: string; f: number | null }[], advanced: boolean): LexicalQuery {
-  const idf = terms.map(({ f }) => {
-    const share = Math.min(0.999, Math.max(1e-6, f ?? DEFAULT_TERM_FREQUENCY));
-    return Math.log(1 + (1 - share) / share);
-  });
+export function lexicalQuery(
+  strict: string,
+  terms: { t: string; f: number | null }[],
+  advanced: boolean,
+  expansions: Expansion[] = [],
+  extra: { i: number; t: string; f: number | null }[] = [],
+): LexicalQuery {
+  const idf = terms.map(({ f }) => idfOf(f));
   const list = terms.map((x) => x.t);
+  const weights = list.map(() => 1);
+  const expansion = list.map(() => -1);
   const any = list.join(' | ');
-  if (advanced) return { match: strict, terms: list, idf, headline: strict, advanced };
+  if (advanced) return { match: strict, terms: list, idf, weights, expansion, headline: strict, advanced };
   const selective = terms.filter(({ f }) => (f ?? 0) <= COMMON_LEXEME_FREQUENCY).map((x) => x.t);
-  return { match: selective.length > 0 ? selective.join(' | ') : any, terms: list, idf, headline: any, advanced };
+  const selecting: string[] = [];
+  for (const x of extra) {
+    const e = expansions[x.i];
+    if (!e) continue;
+    const at = list.indexOf(x.t);
+    if (at >= 0) {
+      if (expansion[at] === -1) continue; // the query's own term
+      if ((weights[at] as number) >= e.weight) continue;
+      weights[at] = e.weight;
+      expansion[at] = x.i;
+    } else {
+      list.push(x.t);
+      idf.push(idfOf(x.f));
+      weights.push(e.weight);
+      expansion.push(x.i);
+    }
+    if ((x.f ?? 0) <= COMMON_LEXEME_FREQUENCY && !selecting.includes(x.t)) selecting.push(x.t);
+  }
+  const selectors = [...selective, ...selecting];
+  return {
+    match: selectors.length > 0 ? selectors.join(' | ') : any,
+    terms: list,
+    idf,
+    weights,
+    expansion,
+    headline: selecting.length > 0 ? [any, ...selecting].filter((s) => s !== '').join(' | ') : any,
+    advanced,
+  };
 }
 
 async function candidates(
@@ -433,6 +590,9 @@ async function candidates(
         SELECT p.id, false, p.search_tsv || ''::tsvector, p.search_chars
           FROM (${lists.join(' UNION ')} EXCEPT SELECT id FROM fm) x JOIN prompt p ON p.id = x.id`;
     const scoreAll = a.tsq.advanced ? 'false' : 'true';
+    // Which expansions each prompt holds, the most contributing first (to confirm corrections); a query with none
+    // skips the aggregate.
+    const hits = a.tsq.expansion.some((e) => e >= 0);
     ctes.push(`
       fm AS MATERIALIZED (
         SELECT p.id, p.search_tsv || ''::tsvector AS tsv, p.search_chars AS len FROM prompt p
@@ -443,12 +603,15 @@ async function candidates(
         SELECT id, true AS matched, tsv, len FROM fm${others}
       ),
       fr AS (
-        SELECT fp.id, fp.matched, CASE WHEN fp.matched OR ${scoreAll} THEN
-               (SELECT sum(u.idf * r.tf / (r.tf + ${BM25.k1}::float8 * (1 - ${BM25.b}::float8 + ${BM25.b}::float8 * fp.len / ${BM25.pivot}::float8)))
-                  FROM unnest(${$(a.tsq.terms)}::tsquery[], ${$(a.tsq.idf)}::float8[]) AS u(t, idf)
-                       CROSS JOIN LATERAL (SELECT ts_rank_cd(${w}, fp.tsv, u.t, 0)::float8 AS tf) r
-                 WHERE r.tf > 0) END AS rank
-          FROM fp
+        SELECT fp.id, fp.matched, s.rank, s.hits, s.own
+          FROM fp LEFT JOIN LATERAL (
+            SELECT sum(x.c) AS rank, ${hits ? 'array_agg(x.e ORDER BY x.c DESC, x.e) FILTER (WHERE x.e >= 0)' : 'NULL::int[]'} AS hits,
+                   ${hits ? 'count(*) FILTER (WHERE x.e < 0)::int' : 'NULL::int'} AS own
+              FROM (SELECT u.e, u.w * u.idf * r.tf / (r.tf + ${BM25.k1}::float8 * (1 - ${BM25.b}::float8 + ${BM25.b}::float8 * fp.len / ${BM25.pivot}::float8)) AS c
+                      FROM unnest(${$(a.tsq.terms)}::tsquery[], ${$(a.tsq.idf)}::float8[], ${$(a.tsq.weights)}::float8[], ${$(a.tsq.expansion)}::int[]) AS u(t, idf, w, e)
+                           CROSS JOIN LATERAL (SELECT ts_rank_cd(${w}, fp.tsv, u.t, 0)::float8 AS tf) r
+                     WHERE r.tf > 0) x
+          ) s ON fp.matched OR ${scoreAll}
       ),
       ft AS (SELECT id FROM fr WHERE matched ORDER BY rank DESC NULLS LAST, id LIMIT ${depth})`);
     lists.push('SELECT id FROM ft');
@@ -460,6 +623,8 @@ async function candidates(
     c AS (${lists.join(' UNION ')})
     SELECT c.id::text AS id,
            ${hasFt ? 'fr.rank::float8' : 'NULL::float8'} AS rank,
+           ${hasFt ? 'fr.hits' : 'NULL::int[]'} AS hits,
+           ${hasFt ? 'fr.own' : 'NULL::int'} AS own,
            ${hasTri ? 'tri.sim::float8' : 'NULL::float8'} AS tri,
            ${semantic ? 'sem.id IS NOT NULL' : 'false'} AS in_sem,
            ${semantic ? `CASE WHEN p.embedding_model = ${model} THEN (1 - (p.embedding <=> ${vec}))::float8 END` : 'NULL::float8'} AS cos,
@@ -472,7 +637,9 @@ async function candidates(
 }
 
 /** Orders the candidates by the mode's score; ties by id so pages are stable. */
-export function fuse(rows: CandidateRow[], mode: SearchMode, w: FusionWeights): Candidate[] {
+export function fuse(input: CandidateRow[], mode: SearchMode, w: FusionWeights): Candidate[] {
+  // A zero query vector (an embedder's answer to a text of symbols) makes every cosine NaN: no cosine, then.
+  const rows = input.map((r) => (r.cos !== null && !Number.isFinite(r.cos) ? { ...r, cos: null } : r));
   const maxRank = Math.max(0, ...rows.map((r) => r.rank ?? 0));
   const cosines = rows.map((r) => r.cos).filter((c): c is number => c !== null).sort((x, y) => y - x);
   // A prompt not embedded yet (or by an older model) has no cosine: it is given the 10th best of this query,
@@ -491,7 +658,7 @@ export function fuse(rows: CandidateRow[], mode: SearchMode, w: FusionWeights): 
     else if (mode === 'semantic') score = r.cos ?? 0;
     else score = w.semantic * (r.cos ?? imputed) + w.fulltext * ftNorm + w.trigram * tri;
     if (matchedBy.length === 0) continue;
-    out.push({ id: r.id, score, matchedBy, tags: r.tags, folderId: r.folder_id, lexical: r.rank !== null });
+    out.push({ id: r.id, score, matchedBy, tags: r.tags, folderId: r.folder_id, lexical: r.rank !== null, lexScore: ftNorm + tri, hits: r.hits, own: r.own });
   }
   out.sort((x, y) => y.score - x.score || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
   return out.slice(0, MAX_CANDIDATES);

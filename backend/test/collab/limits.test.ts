@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import * as encoding from 'lib0/encoding';
 import WebSocket from 'ws';
-import { ownerToken, send } from '../support/api.js';
+import { addMemberWithToken, ownerToken, send } from '../support/api.js';
 import { startTestApp, type TestApp, type TestWorkspace } from '../support/app.js';
 import { draftPrompt, joinDraft, until, type Editor } from './support.js';
 
@@ -12,8 +13,27 @@ function rawSocket(url: string, token: string) {
     ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
   );
   ws.on('error', () => {});
-  const opened = new Promise<void>((resolve) => ws.once('open', () => resolve()));
+  // A socket refused before it opens fails the wait at once instead of hanging the test.
+  const opened = new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('close', (code, reason) => reject(new Error(`closed before it opened: ${code} ${reason.toString()}`)));
+  });
   return { ws, closed, opened };
+}
+
+/** A y-websocket awareness message (type 1) with the given entries, their states written as given. */
+function awarenessFrame(entries: { clientID: number; clock: number; state: string }[], trailing: number[] = []): Buffer {
+  const inner = encoding.createEncoder();
+  encoding.writeVarUint(inner, entries.length);
+  for (const e of entries) {
+    encoding.writeVarUint(inner, e.clientID);
+    encoding.writeVarUint(inner, e.clock);
+    encoding.writeVarString(inner, e.state);
+  }
+  const outer = encoding.createEncoder();
+  encoding.writeVarUint(outer, 1);
+  encoding.writeVarUint8Array(outer, encoding.toUint8Array(inner));
+  return Buffer.from([...encoding.toUint8Array(outer), ...trailing]);
 }
 
 describe('collab limits: each refused with its reason, none harming the others', function () {
@@ -44,7 +64,21 @@ describe('collab limits: each refused with its reason, none harming the others',
     const a = await join(room);
     const t = await ownerToken(app, ws, ['read', 'write']);
     const b = await join(room, t.secret);
-    const bad = [randomBytes(64), Buffer.of(0, 1), Buffer.of(0, 2, 200, 1, 2), Buffer.of(9), Buffer.of(0, 7, 0), Buffer.of(0, 2, 5, 1, 2, 3, 4, 5)];
+    const bad = [
+      Buffer.from('9f3c5e2a7d00ff13', 'hex'), // garbage
+      Buffer.of(0, 1), // sync step 2, cut before its payload
+      Buffer.of(0, 2, 200, 1, 2), // a payload length past the end
+      Buffer.of(9), // an unknown message type
+      Buffer.of(0, 7, 0), // an unknown sync step
+      Buffer.of(0, 2, 5, 1, 2, 3, 4, 5), // an update that does not decode
+      Buffer.of(0, 0, 1, 0, 0), // a good sync step 1, then a byte more
+      Buffer.of(3, 3, 3), // query-awareness, then bytes
+      Buffer.of(2, 0, 2, 0x6e, 0x6f, 9), // auth, then a byte more
+      Buffer.of(2, 5), // an auth message y-protocols does not have
+      awarenessFrame([{ clientID: 77, clock: 1, state: '{"cursor":' }]), // a state that is not JSON
+      awarenessFrame([{ clientID: 77, clock: 1, state: '42' }]), // JSON, not a state
+      awarenessFrame([{ clientID: 77, clock: 1, state: '{}' }], [0]), // a good update, then a byte more
+    ];
     for (const bytes of bad) {
       const s = rawSocket(`${app.backend.collabUrl}/${room}`, ws.ownerToken);
       await s.opened;
@@ -55,6 +89,46 @@ describe('collab limits: each refused with its reason, none harming the others',
     }
     a.text.insert(0, 'still ');
     await until(() => b.text.toString() === 'still steady\n', 'the others unharmed');
+    // Half-good awareness (a good entry, then a broken one) is refused whole: the good entry is not applied either.
+    const s = rawSocket(`${app.backend.collabUrl}/${room}`, ws.ownerToken);
+    await s.opened;
+    s.ws.send(awarenessFrame([{ clientID: 4242, clock: 1, state: '{"cursor":{"anchor":0}}' }, { clientID: 4243, clock: 1, state: '[' }]));
+    assert.equal((await s.closed).code, 4400);
+    b.provider.awareness.setLocalStateField('cursor', { anchor: 1 });
+    await until(() => a.provider.awareness.getStates().has(b.doc.clientID), 'a later awareness change');
+    assert.equal(a.provider.awareness.getStates().has(4242), false, 'the good half of a refused update was applied');
+  });
+
+  it('no one sets another member’s awareness (their cursor) or the server’s; a member’s own reconnect may', async () => {
+    const { room } = await draftPrompt(ws.owner, 'x\n');
+    const a = await join(room);
+    a.provider.awareness.setLocalStateField('cursor', { anchor: 0 });
+    const intruderMember = await addMemberWithToken(app, ws, 'editor', ['read', 'write']);
+    const intruder = rawSocket(`${app.backend.collabUrl}/${room}`, intruderMember.token);
+    await intruder.opened;
+    const aId = a.doc.clientID;
+    const watcher = await join(room, (await ownerToken(app, ws, ['read'])).secret);
+    await until(() => watcher.provider.awareness.getStates().has(aId), 'A’s cursor');
+    intruder.ws.send(awarenessFrame([{ clientID: aId, clock: 1_000, state: '{"cursor":{"anchor":9}}' }]));
+    intruder.ws.send(awarenessFrame([{ clientID: aId, clock: 1_001, state: 'null' }]));
+    // The intruder's own id is accepted, so the one after it shows the two before were refused, not still in flight.
+    intruder.ws.send(awarenessFrame([{ clientID: 31337, clock: 1, state: '{"cursor":{"anchor":5}}' }]));
+    await until(() => watcher.provider.awareness.getStates().has(31337), 'the intruder’s own state');
+    const seen = watcher.provider.awareness.getStates().get(aId) as { cursor: { anchor: number }; user: { id: string } };
+    assert.deepEqual(seen.cursor, { anchor: 0 });
+    assert.equal(seen.user.id, ws.ownerUserId);
+    const theirs = watcher.provider.awareness.getStates().get(31337) as { user: { id: string } };
+    assert.equal(theirs.user.id, intruderMember.member.userId, 'the intruder appears as themselves');
+    intruder.ws.close();
+    // The owner's same client coming back on a new socket (before the old one is seen to drop) keeps its id.
+    const again = rawSocket(`${app.backend.collabUrl}/${room}`, ws.ownerToken);
+    await again.opened;
+    again.ws.send(awarenessFrame([{ clientID: aId, clock: 2_000, state: '{"cursor":{"anchor":3}}' }]));
+    await until(
+      () => (watcher.provider.awareness.getStates().get(aId) as { cursor?: { anchor: number } } | undefined)?.cursor?.anchor === 3,
+      'the owner’s reconnect taking its id over',
+    );
+    again.ws.close();
   });
 
   it('a message over the limit closes its sender with 4413', async () => {

@@ -1,6 +1,9 @@
 // Helpers for the collab tests: stock y-websocket providers and raw websockets against a real backend.
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
+import * as decoding from 'lib0/decoding';
+import * as encoding from 'lib0/encoding';
+import * as syncProtocol from 'y-protocols/sync';
 import { WebsocketProvider } from 'y-websocket';
 import * as Y from 'yjs';
 import { createClient, DRAFT_TEXT, type Client } from '@rocqet/sdk';
@@ -157,4 +160,59 @@ export function prng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+export interface RawClient {
+  doc: Y.Doc;
+  text: Y.Text;
+  /** The reasons of the server's y-protocols auth messages (permission-denied). */
+  denied: string[];
+  /** How the server closed the socket. */
+  closed: Promise<{ code: number; reason: string }>;
+  close(): void;
+}
+
+/**
+ * A y-websocket client written out by hand (sync + updates, no awareness), to read what a stock provider only logs:
+ * the server's auth messages and its close frame. Resolves once it has synced.
+ */
+export async function rawClient(url: string, token: string): Promise<RawClient> {
+  const sock = new WebSocket(url, { headers: { authorization: `Bearer ${token}` } });
+  const doc = new Y.Doc();
+  const denied: string[] = [];
+  let synced = false;
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    sock.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
+  sock.on('error', () => {});
+  sock.on('message', (data: Buffer) => {
+    const d = decoding.createDecoder(new Uint8Array(data));
+    const type = decoding.readVarUint(d);
+    if (type === 0) {
+      const step = decoding.readVarUint(d);
+      if (step !== 0) Y.applyUpdate(doc, decoding.readVarUint8Array(d), 'server');
+      if (step === 1) synced = true;
+    } else if (type === 2) {
+      decoding.readVarUint(d);
+      denied.push(decoding.readVarString(d));
+    }
+  });
+  doc.on('update', (u: Uint8Array, origin: unknown) => {
+    if (origin === 'server' || sock.readyState !== WebSocket.OPEN) return;
+    const e = encoding.createEncoder();
+    encoding.writeVarUint(e, 0);
+    encoding.writeVarUint(e, 2);
+    encoding.writeVarUint8Array(e, u);
+    sock.send(encoding.toUint8Array(e));
+  });
+  await new Promise((resolve, reject) => {
+    sock.once('open', resolve);
+    sock.once('close', (code, reason) => reject(new Error(`closed ${code} ${reason.toString()}`)));
+  });
+  const hello = encoding.createEncoder();
+  encoding.writeVarUint(hello, 0);
+  syncProtocol.writeSyncStep1(hello, doc);
+  sock.send(encoding.toUint8Array(hello));
+  await until(() => synced, 'the raw client to sync');
+  return { doc, text: doc.getText(DRAFT_TEXT), denied, closed, close: () => sock.close() };
 }

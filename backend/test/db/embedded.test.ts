@@ -9,6 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../../src/db/generated/client.js';
+import { poolQuery, sharesOneSession } from '../../src/db/sql.js';
 import { EmbeddedLockedError, startEmbeddedPostgres, type EmbeddedPostgres } from '../../src/db/embedded/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -131,6 +132,18 @@ describe('embedded PostgreSQL (PGlite over the wire protocol)', function () {
     }));
     assert.deepEqual(results, Array.from({ length: 400 }, (_, i) => i * 10 + (i % 7)));
     assert.equal(q().totalCount, 10, 'the pool should have opened all 10 connections');
+  });
+
+  it('runs the hot reads (poolQuery) on every connection of a pool marked as sharing one session', async () => {
+    // pg remembers prepared statement names per connection, PGlite keeps them once for all: named statements would
+    // fail on the second connection ("prepared statement … already exists"). The backend marks its embedded pool.
+    sharesOneSession(q());
+    const text = 'SELECT $1::int + 1 AS v';
+    for (let round = 0; round < 3; round++) {
+      const rows = await Promise.all(Array.from({ length: 40 }, (_, i) => poolQuery<{ v: number }>(q(), text, [i])));
+      assert.deepEqual(rows.map((r) => r.rows[0]!.v), Array.from({ length: 40 }, (_, i) => i + 1));
+    }
+    assert.equal(q().totalCount, 10);
   });
 
   it('rolls back an interactive transaction, hiding it from other connections meanwhile', async () => {

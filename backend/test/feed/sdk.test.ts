@@ -167,6 +167,35 @@ describe('sdk: following the feed across backends', function () {
     assert.equal(resyncs, 1);
   });
 
+  it('the prompt cache says onResync when its feed cannot resume (the reconnect finds its cursor expired)', async () => {
+    const short = await startBackend(
+      { ...loadConfig({ ...process.env, ROCQET_VALIDATE_RESPONSES: '1', RATE_LIMIT: '100000', ROCQET_FEED_REPLAY: '200' }), port: 0, databaseUrl: database.url },
+      pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    );
+    closers.push(() => void short.close());
+    const streams = new Set<AbortController>();
+    const cutting: typeof fetch = (input, init) => {
+      const cut = new AbortController();
+      streams.add(cut);
+      return fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, cut.signal]) : cut.signal });
+    };
+    let resyncs = 0;
+    const events: FeedEvent[] = [];
+    const cache = createPromptCache(createClient({ baseUrl: short.url, token, fetch: cutting }), {
+      onEvent: (e) => events.push(e),
+      onResync: () => resyncs++,
+      backoff: { initialMs: 50, maxMs: 100 },
+    });
+    closers.push(() => cache.close());
+    await until('the feed to open', () => cache.state === 'open');
+    await writer.createFolder({ body: { name: 'before-expiry' } });
+    await until('the event', () => events.length === 1);
+    await sleep(250); // the event is now older than the 200 ms replay window
+    streams.forEach((c) => c.abort());
+    await until('the resync', () => resyncs === 1);
+    assert.equal(cache.state, 'open');
+  });
+
   it('a refused subscription stops and says why', async () => {
     const errors: string[] = [];
     const sub = createClient({ baseUrl: b.url, token: 'rq_live_nonsense' }).events.subscribe({

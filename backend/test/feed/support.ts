@@ -15,6 +15,8 @@ export interface OpenFeed {
   problem: { code?: string; detail?: string } | undefined;
   events: ReceivedEvent[];
   comments: number;
+  /** Resolves when the server ends the stream. */
+  ended: Promise<void>;
   /** Resolves once `n` events arrived (rejects after `ms`, naming what did arrive). */
   waitFor(n: number, ms?: number): Promise<ReceivedEvent[]>;
   /** Waits `ms` and returns what arrived meanwhile: for asserting that nothing (more) comes. */
@@ -36,7 +38,10 @@ export async function openFeed(
   const events: ReceivedEvent[] = [];
   let comments = 0;
   const waiters = new Set<() => void>();
+  let markEnded!: () => void;
+  const ended = new Promise<void>((r) => (markEnded = r));
   const feed: OpenFeed = {
+    ended,
     status: res.status,
     headers: res.headers,
     problem: undefined,
@@ -91,6 +96,7 @@ export async function openFeed(
     } catch {
       // aborted by close()
     }
+    markEnded();
   })();
   return feed;
 }

@@ -242,7 +242,10 @@ describe('authority is never borrowed', () => {
       assert.equal((await handover.getWorkspace({ params: { workspace: ws.slug } })).role, 'admin');
       await ws.owner.updateMember({ params: { id: creator.member.id }, body: { role: 'editor' } });
       assert.equal((await handover.getWorkspace({ params: { workspace: ws.slug } })).role, 'editor');
-      await refusedCall(app, () => handover.listTokens(), 'insufficient_scope');
+      await refusedCall(app, () => handover.createToken({ body: { name: 'more', scopes: ['read'] } }), 'insufficient_scope');
+      const listed = (await handover.listTokens({ query: { limit: 200 } })).items;
+      assert.ok(listed.some((t) => t.id === made.token.id));
+      assert.ok(listed.every((t) => t.memberId === target.member.id), 'only its own member’s tokens, now');
     });
 
     it('dies with its creator: removing the creator revokes it (401 token_revoked), and the removal lists it', async () => {
@@ -306,9 +309,11 @@ describe('authority is never borrowed', () => {
     it('demoting an admin to viewer stops their admin token at read, even if its stored scopes are put back', async () => {
       const admin = await member('admin');
       await ws.owner.updateMember({ params: { id: admin.member.id }, body: { role: 'viewer' } });
-      await refusedCall(app, () => admin.client.listTokens(), 'insufficient_scope');
+      const mint = () => admin.client.createToken({ body: { name: 'more', scopes: ['read'] } });
+      await refusedCall(app, mint, 'insufficient_scope');
       await app.backend.pool.query(`UPDATE api_token SET scopes = '{read,write,admin}' WHERE id = $1`, [admin.tokenId]);
-      await refusedCall(app, () => admin.client.listTokens(), 'insufficient_scope');
+      await refusedCall(app, mint, 'insufficient_scope');
+      assert.deepEqual((await admin.client.listTokens()).items.map((t) => t.id), [admin.tokenId], 'its own tokens only');
       await refusedCall(app, () => admin.client.createFolder({ body: { name: 'x' } }), 'insufficient_scope');
       assert.equal((await admin.client.getWorkspace({ params: { workspace: ws.slug } })).role, 'viewer');
     });

@@ -28,6 +28,8 @@ interface World {
   commitId: string;
   branch: string;
   tag: string;
+  providerName: string;
+  runId: string;
 }
 
 /** One way of filling a path param: B's value, and the value of something that does not exist. */
@@ -50,6 +52,7 @@ const fillers: Record<string, (path: string) => Fill[] | undefined> = {
     if (path.startsWith('/v1/folders/')) return [{ label: 'B’s folder id', b: (B) => B.folderId, missing: () => randomUUID() }];
     if (path.startsWith('/v1/members/')) return [{ label: 'B’s member id', b: (B) => B.memberId, missing: () => randomUUID() }];
     if (path.startsWith('/v1/tokens/')) return [{ label: 'B’s token id', b: (B) => B.tokenId, missing: () => randomUUID() }];
+    if (path.startsWith('/v1/runs/')) return [{ label: 'B’s run id', b: (B) => B.runId, missing: () => randomUUID() }];
     return undefined;
   },
   prompt: () => [
@@ -60,6 +63,7 @@ const fillers: Record<string, (path: string) => Fill[] | undefined> = {
   name: (path) => {
     if (path.includes('/branches/')) return [{ label: 'B’s branch', b: (B) => B.branch, missing: () => uniq('no-branch') }];
     if (path.includes('/tags/')) return [{ label: 'B’s tag', b: (B) => B.tag, missing: () => uniq('no-tag') }];
+    if (path.startsWith('/v1/providers/')) return [{ label: 'B’s provider key', b: (B) => B.providerName, missing: () => uniq('nokey') }];
     return undefined;
   },
 };
@@ -84,8 +88,13 @@ const validInput: Partial<Record<RouteId, (A: World) => { body?: unknown; query?
   merge: () => ({ body: { source: 'feature' } }),
   revert: (A) => ({ body: { to: '#1', parent: A.commitId } }),
   render: () => ({ body: {} }),
+  reportRenders: (A) => ({ body: { renders: [{ prompt: A.promptId, count: 1 }] } }),
   importPrompts: () => ({ body: { format: 'awesome-csv', data: 'act,prompt\n"T","x"\n' } }),
   createCollabTicket: (A) => ({ body: { prompt: A.promptId } }),
+  setProviderKey: () => ({ body: { name: 'openai', apiKey: 'sk-tenant-0123456789' } }),
+  updateRunSettings: () => ({ body: {} }),
+  runPrompt: () => ({ body: {} }),
+  compareRuns: () => ({ body: { sides: [{}, {}] } }),
 };
 
 /** The query a list needs to answer at all (a search needs words; these match A's and B's rows alike). */
@@ -168,6 +177,18 @@ describe('tenant isolation', () => {
     });
     await ws.owner.createBranch({ params: { prompt: prompt.id }, body: { name: 'feature' } });
     await ws.owner.createTag({ params: { prompt: prompt.id }, body: { name: 'v1' } });
+    // A provider key and a logged run of this tenant, written as the runs domain stores them (no provider here).
+    const providerName = `${tag}-key`.slice(0, 32);
+    await app.backend.pool.query(
+      `INSERT INTO provider_key (workspace_id, name, kind, sealed_key, masked_key) VALUES ($1, $2, 'openai', 'rq1.x.y.z.w', '••••1234')`,
+      [ws.id, providerName],
+    );
+    const runId = randomUUID();
+    await app.backend.pool.query(
+      `INSERT INTO run (id, workspace_id, prompt_id, commit_id, ref, variables, parameters, user_text, status, output, total_ms, started_at)
+       VALUES ($1, $2, $3, $4, 'main', '{}', '{}', $5, 'succeeded', $5, 1, now())`,
+      [runId, ws.id, prompt.id, prompt.commit.id, `${marker} output`],
+    );
     return {
       ws,
       marker,
@@ -183,6 +204,8 @@ describe('tenant isolation', () => {
       commitId: prompt.commit.id,
       branch: 'feature',
       tag: 'v1',
+      providerName,
+      runId,
     };
   }
 

@@ -69,6 +69,16 @@ describe('tokens API', () => {
       assert.ok(!/secret/i.test(Object.keys(mine).join(',')));
     });
 
+    it('a viewer or editor lists their own tokens only; so does an admin whose token lacks the admin scope', async () => {
+      const viewer = await addMemberWithToken(app, ws, 'viewer', ['read']);
+      const editor = await addMemberWithToken(app, ws, 'editor', ['read', 'write']);
+      const admin = await addMemberWithToken(app, ws, 'admin', ['read']);
+      for (const m of [viewer, editor, admin]) {
+        const ids = (await m.client.listTokens({ query: { limit: 200 } })).items.map((t) => t.id);
+        assert.deepEqual(ids, [m.tokenId]);
+      }
+    });
+
     it('pages oldest first with no duplicates or gaps (limit=3)', async () => {
       const fresh = await app.workspace();
       for (let i = 0; i < 7; i++) await fresh.owner.createToken({ body: { name: `t${i}`, scopes: ['read'] } });
@@ -218,6 +228,19 @@ describe('tokens API', () => {
       const t = await ownerToken(app, ws, ['read', 'write', 'admin']);
       await t.client.revokeToken({ params: { id: t.id } });
       await refusedCall(app, () => t.client.listTokens(), 'token_revoked');
+    });
+
+    it('a viewer revokes their own token with a read-only token; another member’s → 403 insufficient_scope, nothing changed', async () => {
+      const viewer = await addMemberWithToken(app, ws, 'viewer', ['read']);
+      const spare = await addMemberWithToken(app, ws, 'editor', ['read']);
+      const ownersToken = await tokenIdOf(app, ws.ownerToken);
+      const res = await expectDbUnchanged(app.backend.pool, () =>
+        send(app, 'DELETE', pathOf('revokeToken', { id: ownersToken }), { token: viewer.token }),
+      );
+      assertProblem(res, 403, 'insufficient_scope');
+      await refusedCall(app, () => viewer.client.revokeToken({ params: { id: spare.tokenId } }), 'insufficient_scope');
+      await viewer.client.revokeToken({ params: { id: viewer.tokenId } });
+      await refusedCall(app, () => viewer.client.listFolders(), 'token_revoked');
     });
 
     it("an admin revokes another member's token", async () => {

@@ -311,6 +311,52 @@ describe('prompts: metadata, folders, trash, render, export, usage, limits', () 
     });
   });
 
+  describe('renders reported by a client (POST /v1/usage/renders)', () => {
+    it('adds to the render counters of live prompts of the workspace; other ids are named back and counted nowhere', async () => {
+      const w = await app.workspace();
+      const other = await app.workspace();
+      const a = await w.owner.createPrompt({ body: { title: 'A', content: 'a {{v}}' } });
+      const b = await w.owner.createPrompt({ body: { title: 'B', content: 'b' } });
+      const gone = await w.owner.createPrompt({ body: { title: 'Gone', content: 'g' } });
+      await w.owner.deletePrompt({ params: { prompt: gone.id } });
+      const theirs = await other.owner.createPrompt({ body: { title: 'Theirs', content: 't' } });
+      const nobody = '00000000-0000-4000-8000-000000000000';
+      await w.owner.render({ params: { prompt: a.id }, body: { values: { v: 1 } } });
+      // A viewer's read-only token may report: rendering is reading.
+      const viewer = await addMemberWithToken(app, w, 'viewer', ['read']);
+      const r = await viewer.client.reportRenders({
+        body: { renders: [{ prompt: a.id, count: 5 }, { prompt: b.id, count: 2 }, { prompt: gone.id, count: 3 }, { prompt: theirs.id, count: 7 }, { prompt: nobody, count: 1 }] },
+      });
+      assert.equal(r.counted, 7);
+      assert.deepEqual(new Set(r.unknown), new Set([gone.id, theirs.id, nobody]));
+      const usage = async (c: typeof w.owner, id: string) => (await allPrompts(c)).find((p) => p.id === id)?.usage;
+      await flushUsage(w.owner);
+      assert.deepEqual(await usage(w.owner, a.id), { views: 0, renders: 6 });
+      assert.deepEqual(await usage(w.owner, b.id), { views: 0, renders: 2 });
+      await flushUsage(other.owner);
+      assert.deepEqual(await usage(other.owner, theirs.id), { views: 0, renders: 0 });
+      // Counters, not library changes: no audit entry for a report.
+      const audit = await w.owner.listAudit({ query: { limit: 100 } });
+      assert.ok(!audit.items.some((e) => e.action.includes('usage') || e.action.includes('render')), JSON.stringify(audit.items.map((e) => e.action)));
+    });
+
+    for (const [what, body] of [
+      ['no renders', { renders: [] }],
+      ['a count of 0', { renders: [{ prompt: '00000000-0000-4000-8000-000000000000', count: 0 }] }],
+      ['a count over 1000', { renders: [{ prompt: '00000000-0000-4000-8000-000000000000', count: 1001 }] }],
+      ['a fractional count', { renders: [{ prompt: '00000000-0000-4000-8000-000000000000', count: 1.5 }] }],
+      ['a prompt that is not an id', { renders: [{ prompt: 'greeter', count: 1 }] }],
+      ['the same prompt twice', { renders: [{ prompt: '00000000-0000-4000-8000-000000000000', count: 1 }, { prompt: '00000000-0000-4000-8000-000000000000', count: 1 }] }],
+      ['more than 200 prompts', { renders: Array.from({ length: 201 }, (_, i) => ({ prompt: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, count: 1 })) }],
+      ['an extra field', { renders: [{ prompt: '00000000-0000-4000-8000-000000000000', count: 1 }], views: 3 }],
+    ] as const) {
+      it(`${what} → 400 validation_failed, nothing counted`, async () => {
+        const w = await app.workspace();
+        await refusedNow(app, w.owner, () => w.owner.reportRenders({ body: body as never }), 'validation_failed');
+      });
+    }
+  });
+
   describe('plan limit', () => {
     it('a workspace at its max_prompts → 403 limit_exceeded on create, restore and import; deleting frees a slot', async () => {
       const w = await app.workspace(undefined, { type: 'personal', plan: 'free' });

@@ -71,6 +71,25 @@ describe('search API: GET /v1/search and /v1/search/status', function () {
     const hybrid = await ws.owner.search({ query: { q: 'Kubernets troubleshoter' } });
     assert.equal(hybrid.mode, 'hybrid');
     assert.equal(hybrid.items[0]?.id, created.id);
+    // "Kubernets" shares its English stem with "Kubernetes", so it matches as typed and only the second word is corrected.
+    assert.equal(hybrid.corrected, 'Kubernets troubleshooter');
+    assert.equal(ft.corrected, null);
+  });
+
+  it('corrects misspelt words and completes the last one as soon as a prompt is committed; odd input gets an answer', async () => {
+    const own = await app.workspace();
+    const get = (path: string) => send(app, 'GET', path, { token: own.ownerToken });
+    const created = await own.owner.createPrompt({ body: { title: 'Quokka Wrangler', content: 'Herd marsupials gently across Rottnest.' } });
+    const typo = await own.owner.search({ query: { q: 'qoukka wrangelr', mode: 'fulltext' } });
+    assert.equal(typo.items[0]?.id, created.id);
+    assert.equal(typo.corrected, 'quokka wrangler');
+    const prefix = await own.owner.search({ query: { q: 'marsupials rottn', mode: 'fulltext' } });
+    assert.equal(prefix.items[0]?.id, created.id);
+    assert.equal(prefix.corrected, null);
+    for (const q of ['a:* & b | !c', '!!!', '∑', '"', '- - -', 'x'.repeat(500), 'word '.repeat(99).trim()]) {
+      const res = await get(`/v1/search?q=${encodeURIComponent(q)}`);
+      assert.equal(res.status, 200, `${q}: ${res.text.slice(0, 300)}`);
+    }
   });
 
   it('reports failures in status while the embedder is down, and recovers', async () => {

@@ -5,6 +5,9 @@ import { route } from './route.js';
 
 /** The name of the Y.Text that holds a draft's text in its Yjs document (editors bind to it). */
 export const DRAFT_TEXT = 'content';
+/** The Y.Map the server keeps draft facts in, and its key holding the commit id the draft is based on. */
+export const DRAFT_META = 'rocqet';
+export const DRAFT_BASE_KEY = 'base';
 
 export const CollabTicketBody = z.strictObject({
   prompt: PromptRef,

@@ -38,6 +38,13 @@ export const FeedQuery = z.strictObject({
 
 export const FEED_EVENT_STREAM = 'text/event-stream';
 
+/**
+ * The name of the last event of a stream the server ends because its token lost the right to it (revoked, expired,
+ * its member removed or its creator gone, the read scope lost): no `id:`, `data:` the problem document a reconnect
+ * would be refused with. Reconnecting does not help.
+ */
+export const FEED_END_EVENT = 'end';
+
 export const eventRoutes = {
   streamEvents: route({
     method: 'GET',
@@ -54,7 +61,10 @@ export const eventRoutes = {
         'promptId, path, folderId, branch, tag). Comment lines (`: ping`) are heartbeats. Reconnect with ' +
         '`Last-Event-ID` (or `?after=`) to resume with no gap and no duplicate; 410 feed_cursor_expired when that id ' +
         'is older than the replay window (ROCQET_FEED_REPLAY, default 7 days) or not an event of this workspace: ' +
-        'drop what you cached and subscribe afresh.',
+        'drop what you cached and subscribe afresh. The stream follows the token\'s authority while open: a lowered ' +
+        'role sees less from the next event on, and a token that may no longer read (revoked, expired, member removed, ' +
+        'creator gone, read scope lost) gets a last event `event: end` without an id whose `data:` is the problem ' +
+        'document (token_revoked, token_expired, invalid_token, insufficient_scope), then the stream ends.',
     ),
     status: 200,
     problems: ['feed_cursor_expired', 'not_found'],

@@ -4,6 +4,7 @@ import { collabRoutes } from './collab.js';
 import { folderRoutes } from './folders.js';
 import { memberRoutes } from './members.js';
 import { promptRoutes } from './prompts.js';
+import { runRoutes } from './runs.js';
 import { searchRoutes } from './search.js';
 import { tokenRoutes } from './tokens.js';
 import { workspaceRoutes } from './workspaces.js';
@@ -19,6 +20,7 @@ export const routes = {
   ...searchRoutes,
   ...eventRoutes,
   ...collabRoutes,
+  ...runRoutes,
 };
 export type Routes = typeof routes;
 export type RouteId = keyof Routes;
@@ -34,3 +36,4 @@ export * from './events.js';
 export * from './prompts.js';
 export * from './search.js';
 export * from './collab.js';
+export * from './runs.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BooleanQuery, Cursor, DisplayName, Id, LONE_SURROGATE, Limit, StorableTimestamp, Text, Timestamp, dictionary, page, repeated } from './common.js';
+import { BooleanQuery, Cursor, DisplayName, Id, Limit, StorableTimestamp, Text, Timestamp, dictionary, page, repeated } from './common.js';
 import { route } from './route.js';
 
 export const PromptSlug = Text.min(1)
@@ -133,32 +133,13 @@ export const CommitBody = z
     if (b.parent === undefined) ctx.addIssue({ code: 'custom', path: ['parent'], message: 'required (or fromDraft: true)' });
   });
 
-/**
- * What PostgreSQL refuses in any text column (NUL, lone surrogates), checked in every string of an imported item so
- * that a file is refused item by item rather than by the database halfway through. When the contract's one text
- * rule covers these in every field schema, this refinement has nothing left to find.
- */
-function storableStrings(value: unknown, ctx: z.RefinementCtx, path: (string | number)[] = []): void {
-  if (typeof value === 'string') {
-    if (value.includes('\u0000')) ctx.addIssue({ code: 'custom', path, message: 'must not contain NUL characters' });
-    else if (LONE_SURROGATE.test(value)) {
-      ctx.addIssue({ code: 'custom', path, message: 'is not well-formed Unicode (it has a lone surrogate)' });
-    }
-  } else if (Array.isArray(value)) value.forEach((v, i) => storableStrings(v, ctx, [...path, i]));
-  else if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) storableStrings(v, ctx, [...path, k]);
-  }
-}
-
 /** One prompt of an import file: the rules of createPrompt for the same fields. */
 export const ImportedPrompt = z
-  .object({ title: PromptTitle, description: PromptDescription, tags: PromptTags, tagMessages: z.array(TagMessage).optional() })
-  .superRefine((v, ctx) => storableStrings(v, ctx));
+  .object({ title: PromptTitle, description: PromptDescription, tags: PromptTags, tagMessages: z.array(TagMessage).optional() });
 
 /** One version of an imported history: the rules of a commit, and a date the database can store. */
 export const ImportedVersion = z
-  .object({ content: Content, message: CommitMessage, createdAt: StorableTimestamp.optional(), authorName: DisplayName.optional() })
-  .superRefine((v, ctx) => storableStrings(v, ctx));
+  .object({ content: Content, message: CommitMessage, createdAt: StorableTimestamp.optional(), authorName: DisplayName.optional() });
 
 export const ImportFormat = z.enum(['awesome-csv', 'fabric-jsonl', 'rocqet-json']);
 export const ImportReport = z.object({
@@ -533,6 +514,25 @@ export const promptRoutes = {
       limit: z.coerce.number().int().min(1).max(100).default(10),
     }),
     response: z.object({ items: z.array(Prompt) }),
+    status: 200,
+  }),
+  reportRenders: route({
+    method: 'POST',
+    path: '/v1/usage/renders',
+    summary: 'Count renders a client did from its own current copy (the MCP server renders cached prompts itself)',
+    tag: 'Prompts',
+    scope: 'read',
+    body: z.strictObject({
+      renders: z
+        .array(z.strictObject({ prompt: Id.describe('prompt id'), count: z.int().min(1).max(1_000) }))
+        .min(1)
+        .max(200)
+        .refine((rs) => new Set(rs.map((r) => r.prompt)).size === rs.length, 'each prompt at most once'),
+    }),
+    response: z.object({
+      counted: z.number().int().describe('renders added to the counters'),
+      unknown: z.array(z.string()).describe('ids that are no live prompt of this workspace: nothing counted for them'),
+    }),
     status: 200,
   }),
   importPrompts: route({

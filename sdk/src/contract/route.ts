@@ -18,9 +18,14 @@ export interface RouteDef<
   /** OpenAPI-style path: `/v1/folders/{id}`. */
   path: string;
   summary: string;
+  /** Longer documentation for the OpenAPI operation. */
+  description?: string;
   tag: string;
-  /** The token scope the call needs; `null` for public endpoints. */
-  scope: Scope | null;
+  /**
+   * The token scope the call needs; `'any'` for calls any valid token may make (they only ever concern the caller
+   * or take authority away, e.g. revoking your own token); `null` for public endpoints.
+   */
+  scope: Scope | 'any' | null;
   params?: P;
   query?: Q;
   body?: B;
@@ -33,6 +38,8 @@ export interface RouteDef<
   problems?: readonly ProblemCode[];
   /** The body is not JSON (for example a `.prompt.md` export). */
   produces?: string;
+  /** A second media type the route answers in when asked (`Accept`), e.g. runs as `text/event-stream`. */
+  streams?: string;
   /** The largest JSON body the server takes, when more than the default (imports carry whole libraries). */
   maxBodyBytes?: number;
   /** How long a client should wait by default; long-running calls (imports) say so here. */

@@ -10,7 +10,7 @@ export const SearchQuery = z.strictObject({
   q: Text.trim()
     .min(1, 'must not be empty')
     .max(500, 'must be at most 500 characters')
-    .describe('words, "quoted phrases", -excluded, or: web-search syntax'),
+    .describe('words, "quoted phrases", -excluded, or: web-search syntax; plain queries forgive typos and take the last word as a prefix'),
   mode: SearchMode.default('hybrid'),
   folder: Text.min(1, 'must not be empty')
     .max(1000)
@@ -58,6 +58,10 @@ export const SearchResponse = z.object({
   mode: SearchMode.describe('the mode that ran (hybrid falls back to fulltext when embeddings are unavailable)'),
   pending: z.number().int().describe('prompts whose embeddings are not computed yet'),
   total: z.number().int().describe('results in the ranked list the facets count (at most 1,000)'),
+  corrected: z
+    .string()
+    .nullable()
+    .describe('the query with its misspelt words corrected, as the best full-text match holds them ("showing results for …"); null when no word was corrected'),
 });
 export type SearchResponse = z.infer<typeof SearchResponse>;
 

@@ -56,9 +56,9 @@ export const tokenRoutes = {
   listTokens: route({
     method: 'GET',
     path: '/v1/tokens',
-    summary: "List API tokens (admins see everyone's, others their own); secrets are never shown again",
+    summary: "List API tokens: everyone's with the admin scope, otherwise your own (any token may); secrets are never shown again",
     tag: 'Tokens',
-    scope: 'admin',
+    scope: 'any',
     query: PageQuery,
     response: page(ApiToken),
     status: 200,
@@ -78,11 +78,11 @@ export const tokenRoutes = {
   revokeToken: route({
     method: 'DELETE',
     path: '/v1/tokens/{id}',
-    summary: 'Revoke an API token (your own, or any as an admin)',
+    summary: "Revoke an API token: your own with any token, another member's with the admin scope",
     tag: 'Tokens',
-    scope: 'admin',
+    scope: 'any',
     params: z.strictObject({ id: Id }),
     status: 204,
-    problems: ['not_found', 'forbidden'],
+    problems: ['not_found', 'forbidden', 'insufficient_scope'],
   }),
 };

@@ -9,6 +9,8 @@ export interface PromptCacheOptions {
   /** Every feed event the cache saw, after it invalidated what the event touched (trees, list_changed, …). */
   onEvent?(event: FeedEvent): void;
   onState?(state: FeedState): void;
+  /** The feed could not resume (410): the cache was emptied, and whatever else was derived from the feed must reload. */
+  onResync?(): void;
   /** Passed to the subscription (tests shorten them). */
   backoff?: { initialMs?: number; maxMs?: number };
   idleTimeoutMs?: number;
@@ -82,6 +84,7 @@ export function createPromptCache(client: Client, options: PromptCacheOptions = 
     onResync: () => {
       epoch++;
       entries.clear();
+      options.onResync?.();
     },
     onState: (s) => {
       if (s !== 'open') unverifyAll();

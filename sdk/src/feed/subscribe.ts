@@ -1,5 +1,7 @@
-import { FeedEvent } from '../contract/events.js';
+import { Problem } from '../contract/common.js';
+import { FEED_END_EVENT, FeedEvent } from '../contract/events.js';
 import { problemError, RocqetError } from '../errors.js';
+import { isProblemCode } from '../problems.js';
 import { createSseParser } from './sse.js';
 
 export interface FeedFilters {
@@ -21,7 +23,10 @@ export interface SubscribeOptions {
   /** The id given was older than the server keeps (410): whatever was derived from the feed must be reloaded. The
    * subscription carries on from now. */
   onResync?(): void;
-  /** A failure the subscription does not retry (bad token, no scope, unknown filter target): it is closed. */
+  /**
+   * A failure the subscription does not retry (bad token, no scope, unknown filter target), or the server ending the
+   * stream because the token lost the right to it (revoked, expired, its member removed, read scope gone): it is closed.
+   */
   onError?(error: RocqetError): void;
   onState?(state: FeedState): void;
   /** Reconnection backoff: the first delay and the cap (milliseconds; defaults 250 and 30 000), with full jitter. */
@@ -42,6 +47,17 @@ export interface FeedTransport {
   token: string | undefined;
   fetch: typeof fetch;
   userAgent: string | undefined;
+}
+
+/** The problem the server's last event carries (the one a reconnect would be refused with). */
+function endedBy(data: string): RocqetError {
+  try {
+    const problem = Problem.parse(JSON.parse(data));
+    if (isProblemCode(problem.code)) return new RocqetError(problem.code, problem.status, problem.detail ?? problem.title, problem);
+  } catch {
+    // not a problem document
+  }
+  return new RocqetError('unexpected_response', 0, `the server ended the feed: ${data.slice(0, 200)}`);
 }
 
 /** Answers that retrying cannot fix: the subscription stops and says why. */
@@ -119,10 +135,16 @@ export function subscribeEvents(transport: FeedTransport, options: SubscribeOpti
         resyncPending = false;
         options.onResync?.();
       }
+      let ended: RocqetError | undefined;
       const parser = createSseParser({
         onActivity: alive,
         onRetry: (ms) => (serverRetryMs = ms),
         onEvent: (e) => {
+          if (e.event === FEED_END_EVENT) {
+            ended = endedBy(e.data);
+            ctrl.abort();
+            return;
+          }
           if (!e.id) return;
           let event: FeedEvent;
           try {
@@ -136,12 +158,18 @@ export function subscribeEvents(transport: FeedTransport, options: SubscribeOpti
       });
       const decoder = new TextDecoder();
       const reader = res.body.getReader();
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        parser.push(decoder.decode(value, { stream: true }));
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          parser.push(decoder.decode(value, { stream: true }));
+          if (ended) break;
+        }
+      } catch (err) {
+        if (!ended) throw err;
       }
       parser.end();
+      if (ended) throw ended;
     } finally {
       clearTimeout(idle);
     }

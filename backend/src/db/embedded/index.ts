@@ -1,4 +1,4 @@
-// The embedded PostgreSQL `npm start` uses without DATABASE_URL: PGlite (with pgvector and pg_trgm) in a child
+// The embedded PostgreSQL `npm start` uses without DATABASE_URL: PGlite (with pgvector, pg_trgm and fuzzystrmatch) in a child
 // process, reached over the wire protocol so the backend's `pg` + Prisma adapter path is the same as for a server.
 import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';

@@ -1,6 +1,7 @@
 // The database process forked by startEmbeddedPostgres: PGlite behind a Postgres wire-protocol socket. It lives in
 // its own process because PGlite runs queries synchronously on the event loop that owns it.
 import { PGlite } from '@electric-sql/pglite';
+import { fuzzystrmatch } from '@electric-sql/pglite/contrib/fuzzystrmatch';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { vector } from '@electric-sql/pglite-pgvector';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
@@ -40,7 +41,7 @@ process.stderr.on('error', () => {});
 const opened = open();
 
 async function open(): Promise<void> {
-  db = new PGlite(config.dataDir, { extensions: { vector, pg_trgm } });
+  db = new PGlite(config.dataDir, { extensions: { vector, pg_trgm, fuzzystrmatch } });
   await db.waitReady;
   if (shuttingDown) return;
   server = new PGLiteSocketServer({ db, host: config.host, port: config.port, maxConnections: config.maxConnections });

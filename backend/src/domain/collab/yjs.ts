@@ -1,12 +1,12 @@
 /** The shape of a draft's Yjs document, and the edits the server makes to it. */
-import { DRAFT_TEXT } from '@rocqet/sdk';
+import { DRAFT_BASE_KEY, DRAFT_META, DRAFT_TEXT } from '@rocqet/sdk';
 import { diffChars } from 'diff';
 import * as Y from 'yjs';
 import { mergeTextsKeepingOurs } from '../versions/index.js';
 
 /** Server-side facts about the draft, in the document so every replica reads text and base consistently. */
-const META = 'rocqet';
-const BASE = 'base';
+const META = DRAFT_META;
+const BASE = DRAFT_BASE_KEY;
 
 export function draftText(doc: Y.Doc): Y.Text {
   return doc.getText(DRAFT_TEXT);

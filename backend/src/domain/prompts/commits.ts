@@ -58,7 +58,8 @@ export async function commitOnBranch(tx: Tx, actor: Actor, promptRef: string | P
     createdAt: input.createdAt,
     originId: input.originId,
   });
-  await moveBranch(tx, prompt, branch, commit);
+  // The text is at hand: the prompt's head text is not read back from the revlog.
+  await moveBranch(tx, prompt, branch, commit, input.content);
   await recordAudit(tx, actor, {
     action: input.action ?? 'prompt.commit',
     resourceType: 'prompt',
@@ -107,15 +108,15 @@ export async function moveBranch(
   commit: { id: string },
   text?: string,
 ) {
-  await tx.branch.update({ where: { id: branch.id }, data: { headId: commit.id, updatedAt: new Date() } });
+  // Plain statements without RETURNING: on every commit's path, and nothing here needs the rows back.
+  const now = new Date();
+  await tx.$executeRaw`UPDATE branch SET head_id = ${commit.id}::uuid, updated_at = ${now} WHERE id = ${branch.id}::uuid`;
   onBranchMoved(tx, { workspaceId: prompt.workspaceId, promptId: prompt.id, branchId: branch.id, head: commit.id });
   if (branch.name === prompt.defaultBranch) {
     const headText = text ?? (await readText(tx, commit.id));
-    const updated = await tx.prompt.update({
-      where: { id: prompt.id },
-      data: { headCommitId: commit.id, headText, updatedAt: new Date() },
-    });
-    await onPromptChanged(tx, updated);
+    await tx.$executeRaw`
+      UPDATE prompt SET head_commit_id = ${commit.id}::uuid, head_text = ${headText}, updated_at = ${now} WHERE id = ${prompt.id}::uuid`;
+    await onPromptChanged(tx, prompt);
   }
 }
 

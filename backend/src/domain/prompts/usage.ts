@@ -1,4 +1,5 @@
 import { Prisma, type Db } from '../../db/prisma.js';
+import type { Actor } from '../actor.js';
 
 /**
  * Views and renders are counted in memory and written in one statement every few seconds, so reading a prompt never
@@ -20,8 +21,8 @@ export class UsageCounter {
     this.#bump(promptId).views++;
   }
 
-  render(promptId: string): void {
-    this.#bump(promptId).renders++;
+  render(promptId: string, times = 1): void {
+    this.#bump(promptId).renders += times;
   }
 
   #bump(promptId: string) {
@@ -57,6 +58,33 @@ export class UsageCounter {
     this.#timer = undefined;
     await this.flush();
   }
+}
+
+/**
+ * Renders a client did itself, from a copy it keeps current through the feed (the MCP server), counted as if they
+ * had been asked of the render endpoint. Like those, they are counters, not library changes: no audit entry, no feed
+ * event. Only live prompts of the caller's workspace are counted; any other id (deleted, another workspace's, none)
+ * is named back, counted nowhere, and is indistinguishable from the others.
+ */
+export async function countRenders(
+  db: Db,
+  usage: UsageCounter,
+  actor: Actor,
+  renders: { prompt: string; count: number }[],
+): Promise<{ counted: number; unknown: string[] }> {
+  const ids = renders.map((r) => r.prompt);
+  const live = new Set(
+    (await db.prompt.findMany({ where: { id: { in: ids }, workspaceId: actor.workspaceId, deletedAt: null }, select: { id: true } })).map(
+      (p) => p.id,
+    ),
+  );
+  let counted = 0;
+  for (const r of renders) {
+    if (!live.has(r.prompt)) continue;
+    usage.render(r.prompt, r.count);
+    counted += r.count;
+  }
+  return { counted, unknown: ids.filter((id) => !live.has(id)) };
 }
 
 export async function topPrompts(db: Db, workspaceId: string, by: 'views' | 'renders' | 'total', limit: number) {

@@ -1,7 +1,8 @@
 import type { Role, Scope } from '@rocqet/sdk';
 import type pg from 'pg';
+import { poolQuery } from '../../db/sql.js';
 import type { Actor } from '../actor.js';
-import { fail } from '../errors.js';
+import { DomainError, fail } from '../errors.js';
 import { lowerRole, scopesWithin } from '../policy.js';
 import { hashTokenSecret, looksLikeTokenSecret } from './secret.js';
 
@@ -34,6 +35,8 @@ export const TOKEN_QUERY = `
     JOIN app_user u ON u.id = m.user_id
     LEFT JOIN membership mm ON mm.workspace_id = t.workspace_id AND mm.user_id = COALESCE(t.created_by_id, m.user_id)
    WHERE t.secret_hash = $1`;
+const TOKEN_BY_ID = TOKEN_QUERY.replace('t.secret_hash = $1', 't.id = $1');
+const TOKENS_BY_IDS = TOKEN_QUERY.replace('t.secret_hash = $1', 't.id = ANY($1::uuid[])');
 
 /**
  * Resolves a bearer secret to the acting member, or refuses with the precise reason. Authority is decided now, not
@@ -44,17 +47,44 @@ export const TOKEN_QUERY = `
  */
 export async function authenticateToken(pool: pg.Pool, secret: string, now = new Date()): Promise<Actor> {
   if (!looksLikeTokenSecret(secret)) fail('invalid_token', 'the API token is not valid');
-  const { rows } = await pool.query<TokenRow>(TOKEN_QUERY, [Buffer.from(hashTokenSecret(secret))]);
+  const { rows } = await poolQuery<TokenRow>(pool, TOKEN_QUERY, [Buffer.from(hashTokenSecret(secret))]);
   return actorOf(pool, rows[0], now);
 }
 
 /** The acting member of a token known by id (a redeemed collab ticket), with the same checks as a bearer secret. */
 export async function authenticateTokenId(pool: pg.Pool, tokenId: string, now = new Date()): Promise<Actor> {
-  const { rows } = await pool.query<TokenRow>(TOKEN_QUERY.replace('t.secret_hash = $1', 't.id = $1'), [tokenId]);
+  const { rows } = await poolQuery<TokenRow>(pool, TOKEN_BY_ID, [tokenId]);
   return actorOf(pool, rows[0], now);
 }
 
-function actorOf(pool: pg.Pool, row: TokenRow | undefined, now: Date): Actor {
+export interface TokenAuthority {
+  actor: Actor;
+  expiresAt: Date | null;
+}
+
+/**
+ * What tokens known by id may do now, for connections they opened earlier (feed streams, collab sockets): each one's
+ * acting member as `authenticateToken` would decide it at this moment, or the refusal a request would get. A token
+ * that is gone (its member left: the row went with the membership) is `invalid_token`. One query for them all, and no
+ * last-use write: checking is not using.
+ */
+export async function currentAuthority(pool: pg.Pool, tokenIds: string[], now = new Date()): Promise<Map<string, TokenAuthority | DomainError>> {
+  const out = new Map<string, TokenAuthority | DomainError>();
+  if (tokenIds.length === 0) return out;
+  const { rows } = await poolQuery<TokenRow>(pool, TOKENS_BY_IDS, [tokenIds]);
+  for (const id of tokenIds) out.set(id, new DomainError('invalid_token', 'the API token no longer exists: its member left the workspace'));
+  for (const row of rows) {
+    try {
+      out.set(row.token_id, { actor: actorOf(pool, row, now, false), expiresAt: row.expires_at });
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      out.set(row.token_id, err);
+    }
+  }
+  return out;
+}
+
+function actorOf(pool: pg.Pool, row: TokenRow | undefined, now: Date, touch = true): Actor {
   if (!row) fail('invalid_token', 'the API token is not valid');
   if (row.revoked_at) fail('token_revoked', `the API token was revoked at ${row.revoked_at.toISOString()}`);
   if (row.expires_at && row.expires_at <= now) {
@@ -62,7 +92,7 @@ function actorOf(pool: pg.Pool, row: TokenRow | undefined, now: Date): Actor {
   }
   if (!row.minter_role) fail('token_revoked', 'the API token was revoked: the member who created it left the workspace');
   const role = lowerRole(row.role, row.minter_role);
-  if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > LAST_USED_RESOLUTION_MS) {
+  if (touch && (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > LAST_USED_RESOLUTION_MS)) {
     // Fire and forget: a lost update of a last-use time is harmless, a write on every read is not.
     pool.query('UPDATE api_token SET last_used_at = $1 WHERE id = $2', [now, row.token_id]).catch(() => {});
   }

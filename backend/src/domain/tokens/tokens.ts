@@ -4,7 +4,7 @@ import type { Actor } from '../actor.js';
 import { recordAudit } from '../audit.js';
 import { fail, notFound } from '../errors.js';
 import { decodeCursor, paginate, TimeIdKey } from '../pagination.js';
-import { atLeast, maxScopes, personBehind, requireAuthorityOver, requireMayActAs } from '../policy.js';
+import { maxScopes, personBehind, requireAuthorityOver, requireMayActAs, requireScope } from '../policy.js';
 import { newTokenSecret } from './secret.js';
 
 const withMember = { membership: { include: { user: true } } } as const;
@@ -14,7 +14,8 @@ export async function listTokens(db: Db, actor: Actor, page: { limit: number; cu
   const rows = await db.apiToken.findMany({
     where: {
       workspaceId: actor.workspaceId,
-      ...(atLeast(actor.role, 'admin') ? {} : { membershipId: actor.membershipId }),
+      // Seeing everyone's tokens is administration: it takes the admin scope (which is already capped at the role).
+      ...(actor.scopes.includes('admin') ? {} : { membershipId: actor.membershipId }),
       ...(after
         ? { OR: [{ createdAt: { gt: new Date(after[0]) } }, { createdAt: new Date(after[0]), id: { gt: after[1] } }] }
         : {}),
@@ -88,7 +89,10 @@ export async function createToken(tx: Tx, actor: Actor, input: CreateTokenInput,
 export async function revokeToken(tx: Tx, actor: Actor, id: string, now = new Date()): Promise<void> {
   const token = await tx.apiToken.findFirst({ where: { id, workspaceId: actor.workspaceId }, include: { membership: true } });
   if (!token) notFound('token');
+  // Revoking your own token only ever takes authority away, so any of your tokens may do it; anyone else's is
+  // administration.
   if (token.membershipId !== actor.membershipId) {
+    requireScope(actor, 'admin');
     requireAuthorityOver(actor, token.membership, "revoking another member's token");
   }
   if (token.revokedAt) return;

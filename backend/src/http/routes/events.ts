@@ -3,12 +3,16 @@ import type { Request, Response, Router } from 'express';
 import type { z } from 'zod';
 import type { Actor } from '../../domain/actor.js';
 import { fail } from '../../domain/errors.js';
+import { atLeast } from '../../domain/policy.js';
 import { findPrompt } from '../../domain/prompts/resolve.js';
 import { getFolder } from '../../domain/folders/folders.js';
 import { checkCursor, latestCursor, type FeedEntry } from '../../feed/entries.js';
 import { presentFor, type FeedFilter } from '../../feed/filter.js';
+import type { Subscriber } from '../../feed/hub.js';
+import { problemBody } from '../problem.js';
 import { bind } from '../bind.js';
 import type { AppDeps } from '../context.js';
+import { openSse } from '../sse.js';
 
 /** A subscriber that stops reading is dropped (it resumes from its last id) rather than buffered without bound. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
@@ -28,11 +32,13 @@ export function eventRoutes(router: Router, deps: AppDeps): void {
     } else {
       cursor = await latestCursor(deps.pool, actor.workspaceId);
     }
-    const holder = actor.tokenId ?? actor.membershipId;
-    if (deps.feed.countFor(holder) >= deps.config.feed.maxPerToken) {
+    // Counted across processes when there is Redis: a token cannot get N streams on each of M backends.
+    const release = await deps.slots.acquire('feed', actor.tokenId ?? actor.membershipId, deps.config.feed.maxPerToken);
+    if (!release) {
       fail('rate_limited', `this token already has ${deps.config.feed.maxPerToken} open feed streams (ROCQET_FEED_MAX_PER_TOKEN); close one first`);
     }
-    openStream(deps, actor, filter, cursor, req, res);
+    if (req.destroyed) return release();
+    openStream(deps, actor, filter, cursor, req, res, release);
   });
 }
 
@@ -47,25 +53,46 @@ async function filterOf(deps: AppDeps, actor: Actor, q: z.output<typeof FeedQuer
   return filter;
 }
 
-function openStream(deps: AppDeps, actor: Actor, filter: FeedFilter, cursor: bigint, req: Request, res: Response): void {
-  req.socket.setTimeout(0);
-  req.socket.setNoDelay(true);
-  res.writeHead(200, {
-    'Content-Type': 'text/event-stream; charset=utf-8',
-    'Cache-Control': 'no-cache, no-transform',
-    Connection: 'keep-alive',
-    // Proxies such as nginx buffer responses unless told not to.
-    'X-Accel-Buffering': 'no',
-  });
+/** Each entry is written to every subscriber: it is serialised once per view (admins', everyone else's), not per stream. */
+const frames = new WeakMap<FeedEntry, Map<boolean, string>>();
+
+function frameOf(entry: FeedEntry, actor: Actor): string {
+  const admin = atLeast(actor.role, 'admin');
+  let views = frames.get(entry);
+  if (!views) frames.set(entry, (views = new Map()));
+  let frame = views.get(admin);
+  if (frame === undefined) {
+    frame = `id: ${entry.id}\nevent: ${entry.event.action}\ndata: ${JSON.stringify(presentFor(actor, entry.event))}\n\n`;
+    views.set(admin, frame);
+  }
+  return frame;
+}
+
+/** The last event of a stream the server ends because its token lost the right to it: a problem document, no id. */
+export const FEED_END_EVENT = 'end';
+
+function openStream(
+  deps: AppDeps,
+  actor: Actor,
+  filter: FeedFilter,
+  cursor: bigint,
+  req: Request,
+  res: Response,
+  release: () => void,
+): void {
+  openSse(req, res);
   res.write(`retry: ${RETRY_MS}\n: feed of workspace ${actor.workspaceId} after ${cursor}\n\n`);
 
   let done = false;
   let unsubscribe = () => {};
+  let unwatch = () => {};
   const end = () => {
     if (done) return;
     done = true;
     clearInterval(heartbeat);
     unsubscribe();
+    unwatch();
+    release();
     deps.metrics.feedSubscribers.dec();
     res.end();
   };
@@ -77,13 +104,23 @@ function openStream(deps: AppDeps, actor: Actor, filter: FeedFilter, cursor: big
   const heartbeat = setInterval(() => write(': ping\n\n'), deps.config.feed.heartbeatMs);
   heartbeat.unref();
   deps.metrics.feedSubscribers.inc();
-  unsubscribe = deps.feed.subscribe({
+  const sub: Subscriber = {
     actor,
     filter,
     cursor,
-    deliver: (entry: FeedEntry) =>
-      write(`id: ${entry.id}\nevent: ${entry.event.action}\ndata: ${JSON.stringify(presentFor(actor, entry.event))}\n\n`),
+    deliver: (entry: FeedEntry) => write(frameOf(entry, sub.actor)),
     close: end,
+  };
+  unsubscribe = deps.feed.subscribe(sub);
+  // What the stream may carry follows the token's authority now: a lowered role sees less from the next event on; a
+  // token that may no longer read gets a last event saying why (the problem a reconnect would get) and the end.
+  unwatch = deps.authority.watch({
+    actor,
+    changed: (next) => (sub.actor = next),
+    refused: (err) => {
+      write(`event: ${FEED_END_EVENT}\ndata: ${JSON.stringify(problemBody(err.code, err.message))}\n\n`);
+      end();
+    },
   });
   req.on('close', end);
   res.on('error', end);

@@ -17,7 +17,7 @@ import {
 import { createBranch, createTag, deleteBranch, deleteTag, listBranches, listTags, renameBranch } from '../../domain/prompts/refs.js';
 import { findPrompt, folderMap, resolveRef, type PromptRow } from '../../domain/prompts/resolve.js';
 import { readText } from '../../domain/prompts/store.js';
-import { topPrompts } from '../../domain/prompts/usage.js';
+import { countRenders, topPrompts } from '../../domain/prompts/usage.js';
 import { exportWorkspace, importPrompts, readImportOffLoop } from '../../domain/importing/index.js';
 import type { Db, Tx } from '../../db/prisma.js';
 import { bind, bindStreamedBody, checkIfMatch, etagOf } from '../bind.js';
@@ -184,6 +184,8 @@ export function promptRoutes(router: Router, deps: AppDeps): void {
     const { variables, extra, ...rest } = parsed.frontMatter;
     return serializePrompt({ ...rest, ...extra, description, ...(Object.keys(variables).length ? { variables } : {}) }, parsed.body);
   });
+
+  bind(router, deps, routes.reportRenders, async ({ actor, input }) => countRenders(db, deps.usage, actor, input.body.renders));
 
   bind(router, deps, routes.topPrompts, async ({ actor, input }) => {
     await deps.usage.flush();
