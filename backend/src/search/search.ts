@@ -6,6 +6,7 @@ import { listFolders, type FolderWithPath } from '../domain/folders/folders.js';
 import { decodeCursor, encodeCursor } from '../domain/pagination.js';
 import type { Embedder } from './embedder/index.js';
 import { QueryVectorCache } from './queryCache.js';
+import { ANALYZED_AT_SQL, lexemeLiteral, lexemeShares, shareOf } from './lexemeStats.js';
 import { analyzeQuery, confirmed, rewrite, type Expansion, type QueryAnalysis } from './typos.js';
 import { vectorLiteral } from './vectors.js';
 import { webSearchText } from './websearch.js';
@@ -254,7 +255,7 @@ export async function search(
   if (analysis && (hasTypos(analysis) || (hybrid && analysis.partialLast))) {
     const a = analysis;
     const pre = await db.$transaction(
-      (tx) => rank(tx, { workspaceId, q, analysis: a, mode: 'fulltext', vector: null, exactMax, model: null, depth: CONFIRM_DEPTH, params, weights }),
+      (tx) => rank(tx, { statsKey: db, workspaceId, q, analysis: a, mode: 'fulltext', vector: null, exactMax, model: null, depth: CONFIRM_DEPTH, params, weights }),
       TRANSACTION_LIMITS,
     );
     const chosen = confirmedBy(a, pre.ranked);
@@ -283,7 +284,7 @@ export async function search(
 
   return db.$transaction(
     async (tx) => {
-      const ranked0 = await rank(tx, { workspaceId, q, analysis, mode, vector, exactMax, model: embedder?.model ?? null, depth, params, weights, efSearch: options.efSearch });
+      const ranked0 = await rank(tx, { statsKey: db, workspaceId, q, analysis, mode, vector, exactMax, model: embedder?.model ?? null, depth, params, weights, efSearch: options.efSearch });
       const { ranked, tsq } = ranked0;
       let folders = ranked0.folders;
       const page = ranked.slice(offset, offset + limit);
@@ -368,6 +369,8 @@ function confirmedBy(analysis: QueryAnalysis, ranked: Candidate[]): Map<number, 
 }
 
 interface RankArgs {
+  /** The database's client: whose copy of the lexeme statistics to use (lexemeStats.ts). */
+  statsKey: object;
   workspaceId: string;
   q: string;
   analysis: QueryAnalysis | null;
@@ -400,19 +403,17 @@ async function rank(tx: Tx, a: RankArgs): Promise<{ ranked: Candidate[]; tsq: Le
             -- e.g. "the who".
             (SELECT CASE WHEN numnode(e) > 0 THEN e ELSE websearch_to_tsquery('simple'::regconfig, $6) END
                FROM websearch_to_tsquery('english'::regconfig, $6) AS e)::text AS strict,
-            -- The query's distinct lexemes (the BM25 terms) with their share of prompts from ANALYZE's statistics
-            -- (null: not among the most common lexemes; then the least common listed share bounds it).
-            (SELECT json_agg(json_build_object('t', ${LEXEME_LITERAL}, 'f', ${LEXEME_SHARE}))
+            -- The query's distinct lexemes (the BM25 terms; their shares of prompts come from lexemeStats.ts).
+            (SELECT array_agg(l)
                FROM (SELECT CASE WHEN length(e) > 0 THEN e ELSE to_tsvector('simple'::regconfig, $3) END AS v
                        FROM to_tsvector('english'::regconfig, $3) AS e) x
-                    CROSS JOIN unnest(tsvector_to_array(x.v)) AS l
-                    LEFT JOIN (${LEXEME_STATS}) st ON true) AS terms,
+                    CROSS JOIN unnest(tsvector_to_array(x.v)) AS l) AS terms,
             -- The same for each expansion (typo corrections, completions), by its index, as the word itself (the
             -- 'simple' half of search_tsv): a prompt matches the very word it holds, which is what confirms it.
-            (SELECT json_agg(json_build_object('i', x.i - 1, 't', ${LEXEME_LITERAL}, 'f', ${LEXEME_SHARE}))
+            (SELECT json_agg(json_build_object('i', x.i - 1, 'l', l))
                FROM (SELECT y.i, to_tsvector('simple'::regconfig, y.w) AS v FROM unnest($7::text[]) WITH ORDINALITY AS y(w, i)) x
-                    CROSS JOIN unnest(tsvector_to_array(x.v)) AS l
-                    LEFT JOIN (${LEXEME_STATS}) st ON true) AS extra`,
+                    CROSS JOIN unnest(tsvector_to_array(x.v)) AS l) AS extra,
+            ${ANALYZED_AT_SQL} AS analyzed_at`,
     String(a.efSearch ?? Math.min(1000, Math.max(100, depth))),
     String(TRIGRAM_THRESHOLD),
     q,
@@ -422,25 +423,23 @@ async function rank(tx: Tx, a: RankArgs): Promise<{ ranked: Candidate[]; tsq: Le
     expansions.map((e) => e.word),
   );
   const exact = vector !== null && (prep?.live ?? Infinity) <= a.exactMax;
-  const tsq = lexicalQuery(prep?.strict ?? '', prep?.terms ?? [], isAdvancedQuery(q), expansions, prep?.extra ?? []);
+  const stats = await lexemeShares(a.statsKey, tx, prep?.analyzed_at ?? null);
+  const share = (l: string) => shareOf(stats, l, DEFAULT_TERM_FREQUENCY);
+  const terms = (prep?.terms ?? []).map((l) => ({ t: lexemeLiteral(l), f: share(l) }));
+  const extra = (prep?.extra ?? []).map((x) => ({ i: x.i, t: lexemeLiteral(x.l), f: share(x.l) }));
+  const tsq = lexicalQuery(prep?.strict ?? '', terms, isAdvancedQuery(q), expansions, extra);
   const folders = a.params.folder ? await listFolders(tx, workspaceId) : null;
   const folderIds = a.params.folder ? resolveFolder(folders ?? [], a.params.folder) : null;
   const rows = await candidates(tx, { workspaceId, q, tsq, mode: a.mode, vector, exact, model: a.model, depth, folderIds, params: a.params });
   return { ranked: fuse(rows, a.mode, a.weights), tsq, folders };
 }
 
-/** A lexeme `l` as a tsquery literal. */
-const LEXEME_LITERAL = `'''' || replace(replace(l, E'\\\\', E'\\\\\\\\'), '''', '''''') || ''''`;
-/** Its share of prompts (`st`: LEXEME_STATS). */
-const LEXEME_SHARE = `coalesce(st.f[array_position(st.e, l)], least(${DEFAULT_TERM_FREQUENCY}, st.f[array_length(st.e, 1) + 1]))`;
-const LEXEME_STATS = `SELECT most_common_elems::text::text[] AS e, most_common_elem_freqs AS f
-                        FROM pg_stats WHERE schemaname = current_schema() AND tablename = 'prompt' AND attname = 'search_tsv'`;
-
 interface Prepared {
   live: number;
   strict: string | null;
-  terms: { t: string; f: number | null }[] | null;
-  extra: { i: number; t: string; f: number | null }[] | null;
+  terms: string[] | null;
+  extra: { i: number; l: string }[] | null;
+  analyzed_at: string | null;
 }
 
 /** What the full-text list runs: the tsquery that selects candidates and the BM25 terms that rank them. */
