@@ -42,6 +42,8 @@ export class CollabDocument {
   private saving: Promise<void> = Promise.resolve();
   private editors = new Map<string, Actor>();
   private closed = false;
+  /** The update being applied while something waits in the store (see apply). */
+  private completing: Uint8Array | undefined;
   /** Serialises the server's own edits (rebases onto new heads) of this document. */
   serverEdits: Promise<unknown> = Promise.resolve();
 
@@ -67,8 +69,14 @@ export class CollabDocument {
   private onUpdate(update: Uint8Array, origin: unknown): void {
     if (origin === LOADED) return;
     const message = updateMessage(update);
-    for (const c of this.connections) if (c !== origin) c.send(message);
+    // An update that completed waiting edits holds more than its sender sent: the sender gets it too.
+    const completing = this.completing;
+    for (const c of this.connections) if (c !== origin || completing) c.send(message);
     if (origin !== REMOTE) this.hooks.published?.(this, 'update', update);
+    else if (completing) {
+      // What this update holds beyond the other process's own payload was made here, and it has never seen it.
+      this.hooks.published?.(this, 'update', Y.diffUpdate(update, Y.encodeStateVectorFromUpdate(completing)));
+    }
     this.hooks.onUpdate?.();
     this.markDirty();
   }
@@ -109,14 +117,30 @@ export class CollabDocument {
       }
     }
     this.editors.set(conn.actor.userId, conn.actor);
-    Y.applyUpdate(this.doc, update, conn);
+    this.apply(update, conn);
     this.size += update.byteLength;
+  }
+
+  /**
+   * Applies an update. Structs and deletions that build on what this document does not have yet wait in its store
+   * (pending) until an update brings it; they are then integrated in that update's transaction, under its origin,
+   * and the update event holds them too. So while something waits, an update is relayed to its own sender as well,
+   * and another process's update is published back with what it completed (onUpdate).
+   */
+  private apply(update: Uint8Array, origin: unknown): void {
+    const waiting = this.doc.store.pendingStructs !== null || this.doc.store.pendingDs !== null;
+    this.completing = waiting ? update : undefined;
+    try {
+      Y.applyUpdate(this.doc, update, origin);
+    } finally {
+      this.completing = undefined;
+    }
   }
 
   /** Another process's update or awareness change (already checked there). */
   applyRemote(kind: 'update' | 'awareness', payload: Uint8Array): void {
     if (kind === 'update') {
-      Y.applyUpdate(this.doc, payload, REMOTE);
+      this.apply(payload, REMOTE);
       this.size += payload.byteLength;
     } else awarenessProtocol.applyAwarenessUpdate(this.awareness, payload, REMOTE);
   }
