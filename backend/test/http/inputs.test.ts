@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import type { ProblemCode } from '@rocqet/sdk';
+import { routes, type ProblemCode, type RouteDef } from '@rocqet/sdk';
+import type { z } from 'zod';
 import { encodeCursor } from '../../src/domain/pagination.js';
 import { errorPaths, refused, send, type Answer } from '../support/api.js';
 import type { TestApp, TestWorkspace } from '../support/app.js';
@@ -28,6 +29,22 @@ describe('inputs: the classes an API probe answered with 500 (issue 14)', functi
     const p = await refused(app, () => raw(method, path, body), 400, code);
     if (paths) assert.deepEqual(errorPaths(p), paths);
   };
+
+  /**
+   * Every list of the contract that takes a cursor, with what else it needs to be called: taken from the routes, so a
+   * list added later is covered without anyone remembering this test (the run log's was not, and CI found it).
+   */
+  const cursorLists = Object.entries(routes as Record<string, RouteDef>).flatMap(([id, def]) => {
+    const shape = (def.query as z.ZodObject | undefined)?.shape;
+    if (def.method !== 'GET' || !shape || !('cursor' in shape)) return [];
+    const required = Object.keys(shape).filter((k) => !shape[k]!.safeParse(undefined).success);
+    const given: Record<string, string> = { q: 'inputs' };
+    for (const k of required) assert.ok(k in given, `${id} requires query.${k}: give this test a value for it`);
+    const query = required.map((k) => `${k}=${given[k]}&`).join('');
+    return [{ id, path: () => def.path.replace(/\{[a-z]+\}/gi, prompt.id), query }];
+  });
+  it('finds every cursor list of the contract', () =>
+    assert.deepEqual(cursorLists.map((l) => l.id).sort(), ['listAudit', 'listCommits', 'listMembers', 'listPrompts', 'listRuns', 'listTokens', 'search']));
 
   describe('defect 3: one text rule (no lone surrogate, no NUL) for every text field', () => {
     // Bodies as JSON text: JSON.stringify would escape a lone surrogate the same way, this shows it.
@@ -91,10 +108,10 @@ describe('inputs: the classes an API probe answered with 500 (issue 14)', functi
       const search = await raw('GET', '/v1/search?q=inputs&updatedSince=0001-01-01T00:00:00Z');
       assert.equal(search.status, 200, search.text);
     });
-    for (const list of ['/v1/prompts', '/v1/members', '/v1/tokens']) {
-      for (const date of ['0000-01-01T00:00:00Z', '9999-12-31T23:59:59-23:59', '+275760-09-13T00:00:00Z', '-004714-11-24T00:00:00Z']) {
-        it(`GET ${list} with a cursor holding ${date} → 400 invalid_cursor`, () =>
-          refusedAt('GET', `${list}?cursor=${encodeCursor([date, id])}`, undefined, 'invalid_cursor'));
+    for (const list of cursorLists) {
+      for (const date of ['0000-01-01T00:00:00Z', '0000-06-15T12:00:00+05:00', '9999-12-31T23:59:59-23:59', '+275760-09-13T00:00:00Z', '-004714-11-24T00:00:00Z']) {
+        it(`GET ${list.id} with a cursor holding ${date} → 400 invalid_cursor`, () =>
+          refusedAt('GET', `${list.path()}?${list.query}cursor=${encodeCursor([date, id])}`, undefined, 'invalid_cursor'));
       }
     }
   });
@@ -192,19 +209,10 @@ describe('inputs: the classes an API probe answered with 500 (issue 14)', functi
       ['not base64', '!!!!'],
       ['512 characters', 'A'.repeat(512)],
     ];
-    const lists = [
-      ['/v1/prompts', ''],
-      ['/v1/members', ''],
-      ['/v1/tokens', ''],
-      ['/v1/audit', ''],
-      ['/v1/search', 'q=inputs&'],
-      ['commits', ''],
-    ] as const;
-    for (const [list, query] of lists) {
-      it(`GET ${list}: ${forged.length} forged cursors → 400 invalid_cursor each`, async () => {
-        const path = list === 'commits' ? `/v1/prompts/${prompt.id}/commits` : list;
+    for (const list of cursorLists) {
+      it(`GET ${list.id}: ${forged.length} forged cursors → 400 invalid_cursor each`, async () => {
         for (const [what, cursor] of forged) {
-          const res = await raw('GET', `${path}?${query}cursor=${encodeURIComponent(cursor)}`);
+          const res = await raw('GET', `${list.path()}?${list.query}cursor=${encodeURIComponent(cursor)}`);
           assert.equal(res.status, 400, `${what} → ${res.status} ${res.text.slice(0, 300)}`);
           assert.equal((res.json as { code: string }).code, 'invalid_cursor', `${what}: ${res.text.slice(0, 300)}`);
         }

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Run as RunDto, RunStatus } from '@rocqet/sdk';
-import { z } from 'zod';
 import { inTransaction } from '../../db/transaction.js';
 import type { Db } from '../../db/prisma.js';
 import type { Actor } from '../actor.js';
 import { recordAudit } from '../audit.js';
 import { notFound } from '../errors.js';
-import { decodeCursor, paginate } from '../pagination.js';
+import { decodeCursor, paginate, TimeIdKey } from '../pagination.js';
 import { findPrompt, folderMap, promptPath } from '../prompts/resolve.js';
 import type { RunResult } from './execute.js';
 import type { PreparedRun } from './plan.js';
@@ -148,8 +147,6 @@ export function presentRun(r: RunRow, prompt: { id: string; path: string | null 
 }
 
 /** Newest first: the key is (created_at, id) descending. */
-const RunKey = z.tuple([z.iso.datetime({ offset: true }), z.uuid()]);
-
 export interface RunFilters {
   limit: number;
   cursor?: string | undefined;
@@ -177,7 +174,7 @@ async function presentRows(db: Db, workspaceId: string, rows: RunRow[]): Promise
 }
 
 export async function listRuns(db: Db, actor: Actor, f: RunFilters) {
-  const after = decodeCursor(f.cursor, RunKey);
+  const after = decodeCursor(f.cursor, TimeIdKey);
   const promptId = f.prompt ? (await findPrompt(db, actor.workspaceId, f.prompt, { deleted: 'include' })).id : undefined;
   const rows = await db.run.findMany({
     where: {
