@@ -2,7 +2,10 @@
  * `npm run bench -- vscode [keystrokes] [commits]`: the extension in the real VS Code extension host (code-server,
  * extension/host) against a backend in a child process.
  * - keystroke: an edit typed into a real editor bound to a draft, until a stock y-websocket client on the same draft
- *   has it in its document;
+ *   has it in its document; typing starts once the workbench has settled (the host's loop quiet for 3 s: VS Code's
+ *   built-in markdown extensions activate in waves for seconds after a markdown editor opens). `keystroke_in_host`
+ *   is the same keystrokes from when the extension host had the change, which leaves out the workbench's round trip
+ *   of the edit; the host's loop stalls while typing are counted;
  * - tree refresh: a commit made over HTTP, until the extension's tree has redrawn the prompt with the new head (the
  *   feed event, the invalidation, the refetch of its branches);
  * - baseline: a bare y-websocket client's edit until another bare client has it, through the same server, same run.
@@ -132,6 +135,9 @@ export async function run(args: string[]): Promise<object> {
     });
 
     const sent = new Map<number, number>();
+    const changed = new Map<number, number>();
+    const stalls: number[] = [];
+    let settledMs = 0;
     const shown = new Map<number, number>();
     const committedAt = new Map<number, number>();
     let head = tree.commit.id;
@@ -151,26 +157,35 @@ export async function run(args: string[]): Promise<object> {
       extensionPath,
       testsPath: path.join(extensionPath, 'out/test/bench.cjs'),
       workspaceFolder: folder,
-      settings: { 'rocqet.serverUrl': backend.url, 'rocqet.registerMcpServer': false, 'workbench.startupEditor': 'none' },
+      // No port auto-forwarding: code-server scans for listening ports by spawning processes in the extension host
+      // every few seconds (a remote workbench's feature; a desktop VS Code window does not), stalling it.
+      settings: { 'rocqet.serverUrl': backend.url, 'rocqet.registerMcpServer': false, 'workbench.startupEditor': 'none', 'remote.autoForwardPorts': false },
       env: {
-        ROCQET_BENCH: JSON.stringify({ token: ws.secret, workspace: 'bench', path: typed.path, treePromptId: tree.id, keystrokes, commits, gapMs: 30 }),
+        ROCQET_BENCH: JSON.stringify({ token: ws.secret, workspace: 'bench', path: typed.path, treePromptId: tree.id, keystrokes, commits, gapMs: 30, ...(process.env.ROCQET_BENCH_PROFILE ? { profile: path.resolve(process.env.ROCQET_BENCH_PROFILE) } : {}) }),
       },
       timeoutMs: 600_000,
       onLog: (line) => {
-        const m = /BENCH (key|tree) (\d+) (\d+)/.exec(line);
-        if (m) (m[1] === 'key' ? sent : shown).set(Number(m[2]), Number(BigInt(m[3]!)) / 1e6);
+        const m = /BENCH (key|change|tree) (\d+) (\d+)/.exec(line);
+        if (m) ({ key: sent, change: changed, tree: shown })[m[1] as 'key'].set(Number(m[2]), Number(BigInt(m[3]!)) / 1e6);
+        const stall = /BENCH stall ([\d.]+)/.exec(line);
+        if (stall) stalls.push(Number(stall[1]));
+        const settled = /BENCH settled (\d+)/.exec(line);
+        if (settled) settledMs = Number(settled[1]);
         if (line.includes('BENCH keys-done')) committing = commitLoop();
       },
     });
     await committing;
     if (result.exitCode !== 0) throw new Error(`the in-host bench failed:\n${result.log.split('\n').slice(-40).join('\n')}`);
     const keys = [...sent].flatMap(([i, t0]) => (arrived.has(i) ? [arrived.get(i)! - t0] : []));
+    const fromHost = [...changed].flatMap(([i, t0]) => (arrived.has(i) ? [arrived.get(i)! - t0] : []));
     const trees = [...committedAt].flatMap(([seq, t0]) => (shown.has(seq) ? [shown.get(seq)! - t0] : []));
     const base_ = await baseline(backend.url, ws.secret, `${base.id}/main`, keystrokes);
     const host = hostInfo();
     console.error(
       `vscode bench: ${keys.length}/${keystrokes} keystrokes, ${trees.length}/${commits} tree refreshes, code-server ${host?.codeServer} ` +
-        `(VS Code ${host?.vscode}, Node ${host?.nodeVersion}), load average ${loadavg().map((n) => n.toFixed(2)).join(' ')}`,
+        `(VS Code ${host?.vscode}, Node ${host?.nodeVersion}), load average ${loadavg().map((n) => n.toFixed(2)).join(' ')}; ` +
+        `typing began ${settledMs} ms after the editor opened, once the host’s loop was quiet for 3 s; while typing, the host's loop ` +
+        `stalled ${stalls.length} times over 20 ms (longest ${Math.max(0, ...stalls).toFixed(0)} ms, ${stalls.reduce((a, b) => a + b, 0).toFixed(0)} ms in all)`,
     );
     return {
       bench: 'vscode',
@@ -180,6 +195,12 @@ export async function run(args: string[]): Promise<object> {
       tree_refresh_p99_ms: percentile(trees, 99),
       baseline_yjs_p50_ms: percentile(base_, 50),
       baseline_yjs_p99_ms: percentile(base_, 99),
+      // The same keystrokes from the moment the extension host had them (its document changed): the extension's own
+      // path and the network, without the workbench's round trip of the edit and the host's queue in front of it.
+      keystroke_in_host_p50_ms: percentile(fromHost, 50),
+      keystroke_in_host_p99_ms: percentile(fromHost, 99),
+      host_stalls_while_typing: stalls.length,
+      host_stall_max_ms: Math.round(Math.max(0, ...stalls)),
     };
   } finally {
     watcher?.close();
