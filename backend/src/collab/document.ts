@@ -118,14 +118,14 @@ export class CollabDocument {
     }
     this.editors.set(conn.actor.userId, conn.actor);
     this.apply(update, conn);
-    this.size += update.byteLength;
   }
 
   /**
    * Applies an update. Structs and deletions that build on what this document does not have yet wait in its store
    * (pending) until an update brings it; they are then integrated in that update's transaction, under its origin,
    * and the update event holds them too. So while something waits, an update is relayed to its own sender as well,
-   * and another process's update is published back with what it completed (onUpdate).
+   * and another process's update is published back with what it completed (onUpdate). `size` grows by the update (an
+   * upper bound of what it adds; the limit check re-encodes before refusing).
    */
   private apply(update: Uint8Array, origin: unknown): void {
     const waiting = this.doc.store.pendingStructs !== null || this.doc.store.pendingDs !== null;
@@ -135,13 +135,13 @@ export class CollabDocument {
     } finally {
       this.completing = undefined;
     }
+    this.size += update.byteLength;
   }
 
   /** Another process's update or awareness change (already checked there). */
   applyRemote(kind: 'update' | 'awareness', payload: Uint8Array): void {
     if (kind === 'update') {
       this.apply(payload, REMOTE);
-      this.size += payload.byteLength;
     } else awarenessProtocol.applyAwarenessUpdate(this.awareness, payload, REMOTE);
   }
 

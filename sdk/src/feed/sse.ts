@@ -81,3 +81,23 @@ export function createSseParser(handlers: SseHandlers): { push(chunk: string): v
     },
   };
 }
+
+/**
+ * A response body as text, chunk by chunk as it arrives (a character split across chunks is held until it is
+ * whole). Leaving the loop early cancels the body.
+ */
+export async function* textChunks(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      yield decoder.decode(value, { stream: true });
+    }
+    const rest = decoder.decode();
+    if (rest) yield rest;
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+}

@@ -2,7 +2,7 @@ import { Problem } from '../contract/common.js';
 import { FEED_END_EVENT, FeedEvent } from '../contract/events.js';
 import { problemError, RocqetError } from '../errors.js';
 import { isProblemCode } from '../problems.js';
-import { createSseParser } from './sse.js';
+import { createSseParser, textChunks } from './sse.js';
 
 export interface FeedFilters {
   /** Only events about this prompt (id or path). */
@@ -156,13 +156,9 @@ export function subscribeEvents(transport: FeedTransport, options: SubscribeOpti
           options.onEvent(event);
         },
       });
-      const decoder = new TextDecoder();
-      const reader = res.body.getReader();
       try {
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          parser.push(decoder.decode(value, { stream: true }));
+        for await (const text of textChunks(res.body)) {
+          parser.push(text);
           if (ended) break;
         }
       } catch (err) {

@@ -1,6 +1,6 @@
 import type { CompareBody, RunBody, RunStreamEvent } from '../contract/runs.js';
 import { problemError, RocqetError } from '../errors.js';
-import { createSseParser, type SseEvent } from '../feed/sse.js';
+import { createSseParser, textChunks, type SseEvent } from '../feed/sse.js';
 import type { z } from 'zod';
 
 export interface StreamTransport {
@@ -74,18 +74,10 @@ export async function* streamEvents(t: StreamTransport, path: string, body: unkn
         }
       },
     });
-    const decoder = new TextDecoder();
-    const reader = res.body.getReader();
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        parser.push(decoder.decode(value, { stream: true }));
-        while (queue.length) yield queue.shift()!;
-        if (failure) throw failure;
-      }
-    } finally {
-      reader.cancel().catch(() => {});
+    for await (const text of textChunks(res.body)) {
+      parser.push(text);
+      while (queue.length) yield queue.shift()!;
+      if (failure) throw failure;
     }
     parser.end();
   } finally {
