@@ -210,13 +210,17 @@ export async function submitVariables(deps: Deps, p: ViewPayload): Promise<Submi
   }
 }
 
-export interface ActionPayload {
+/** The fields of an interaction payload (block action, message shortcut) that say who acted, where. */
+interface InteractionPayload {
   team: { id: string } | null;
   enterprise?: { id: string } | null;
   user: { id: string; team_id?: string };
   trigger_id: string;
   response_url?: string;
   channel?: { id: string };
+}
+
+export interface ActionPayload extends InteractionPayload {
   actions: { action_id: string; value?: string }[];
 }
 
@@ -283,13 +287,7 @@ export async function handleAction(deps: Deps, p: ActionPayload): Promise<void> 
   });
 }
 
-export interface ShortcutPayload {
-  team: { id: string } | null;
-  enterprise?: { id: string } | null;
-  user: { id: string; team_id?: string };
-  trigger_id: string;
-  response_url?: string;
-  channel?: { id: string };
+export interface ShortcutPayload extends InteractionPayload {
   message?: { text?: string };
 }
 
