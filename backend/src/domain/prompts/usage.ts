@@ -8,6 +8,7 @@ import type { Actor } from '../actor.js';
 export class UsageCounter {
   #pending = new Map<string, { views: number; renders: number }>();
   #timer: NodeJS.Timeout | undefined;
+  #flushing: Promise<void> = Promise.resolve();
 
   constructor(private readonly db: Db, private readonly intervalMs = 5_000) {}
 
@@ -31,18 +32,32 @@ export class UsageCounter {
     return entry;
   }
 
-  async flush(): Promise<void> {
+  /**
+   * Writes what has been counted so far. Flushes of this process run one after another (the interval's and a
+   * top-prompts read's), each with what was counted before it was called; a flush locks its rows in id order, so
+   * flushes of several processes cannot deadlock on prompts they share.
+   */
+  flush(): Promise<void> {
+    const run = this.#flushing.then(() => this.#write());
+    this.#flushing = run.catch(() => {});
+    return run;
+  }
+
+  async #write(): Promise<void> {
     if (!this.#pending.size) return;
-    const batch = [...this.#pending];
+    const batch = [...this.#pending].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     this.#pending = new Map();
     const ids = batch.map(([id]) => id);
     const views = batch.map(([, c]) => c.views);
     const renders = batch.map(([, c]) => c.renders);
     try {
-      await this.db.$executeRaw`
-        UPDATE prompt p SET view_count = p.view_count + u.views, render_count = p.render_count + u.renders
-          FROM unnest(${ids}::uuid[], ${views}::int[], ${renders}::int[]) AS u(id, views, renders)
-         WHERE p.id = u.id`;
+      await this.db.$transaction([
+        this.db.$executeRaw`SELECT 1 FROM prompt WHERE id = ANY(${ids}::uuid[]) ORDER BY id FOR NO KEY UPDATE`,
+        this.db.$executeRaw`
+          UPDATE prompt p SET view_count = p.view_count + u.views, render_count = p.render_count + u.renders
+            FROM unnest(${ids}::uuid[], ${views}::int[], ${renders}::int[]) AS u(id, views, renders)
+           WHERE p.id = u.id`,
+      ]);
     } catch (err) {
       for (const [id, c] of batch) {
         const e = this.#bump(id);
