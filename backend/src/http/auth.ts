@@ -2,35 +2,7 @@ import type { Request, Response } from 'express';
 import type { Actor } from '../domain/actor.js';
 import { fail } from '../domain/errors.js';
 import { authenticateToken } from '../domain/tokens/authenticate.js';
-import { hashTokenSecret } from '../domain/tokens/secret.js';
 import type { AppDeps } from './context.js';
-
-const BEARER = /^Bearer\s+(\S+)\s*$/i;
-
-/**
- * The workspace of each bearer secret that has authenticated in this app, by the secret's hash. A token's workspace
- * never changes, so this is a fact about the secret, not authority (that is decided by authenticate on every
- * request). It lets a route start reads scoped to that workspace while authentication runs (bind.ts bindEarly).
- */
-const workspaceOfSecret = new WeakMap<AppDeps, Map<string, string>>();
-const MAX_HINTS = 10_000;
-
-const hintKey = (secret: string) => Buffer.from(hashTokenSecret(secret)).toString('base64');
-
-/** The workspace of the request's bearer secret if it has authenticated here before; undefined otherwise. */
-export function workspaceHint(req: Request, deps: AppDeps): string | undefined {
-  const secret = BEARER.exec(req.get('authorization') ?? '')?.[1];
-  return secret === undefined ? undefined : workspaceOfSecret.get(deps)?.get(hintKey(secret));
-}
-
-function rememberWorkspace(deps: AppDeps, secret: string, workspaceId: string): void {
-  let hints = workspaceOfSecret.get(deps);
-  if (!hints) workspaceOfSecret.set(deps, (hints = new Map()));
-  const key = hintKey(secret);
-  if (hints.get(key) === workspaceId) return;
-  if (hints.size >= MAX_HINTS) hints.delete(hints.keys().next().value!);
-  hints.set(key, workspaceId);
-}
 
 /** Resolves the bearer token, applies the per-token rate limit and stamps the request's origin onto the actor. */
 export async function authenticate(req: Request, res: Response, deps: AppDeps): Promise<Actor> {
@@ -39,7 +11,7 @@ export async function authenticate(req: Request, res: Response, deps: AppDeps): 
     await limit(res, deps, `ip:${req.ip}`);
     fail('unauthenticated', 'send an API token: Authorization: Bearer rq_…');
   }
-  const match = BEARER.exec(header);
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!match?.[1]) {
     await limit(res, deps, `ip:${req.ip}`);
     fail('unauthenticated', 'the Authorization header must be "Bearer <token>"');
@@ -51,7 +23,6 @@ export async function authenticate(req: Request, res: Response, deps: AppDeps): 
     await limit(res, deps, `ip:${req.ip}`);
     throw err;
   }
-  rememberWorkspace(deps, match[1], actor.workspaceId);
   await limit(res, deps, `token:${actor.tokenId}`);
   res.locals.tokenId = actor.tokenId;
   return {

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import type { Actor } from '../domain/actor.js';
 import { fail, validationFailed } from '../domain/errors.js';
 import { requireScope } from '../domain/policy.js';
-import { authenticate, workspaceHint } from './auth.js';
+import { authenticate } from './auth.js';
 import type { AppDeps } from './context.js';
 
 export interface HandlerInput<D> {
@@ -103,73 +103,6 @@ function hasBody(req: Request): boolean {
 /** What a route's body is read as: parsed JSON checked against the contract, or a stream for the handler. */
 type BodyKind = 'json' | 'stream';
 
-/** The caller, with the scope the route needs. */
-async function caller(req: Request, res: Response, deps: AppDeps, def: RouteDef): Promise<Actor> {
-  const actor = await authenticate(req, res, deps);
-  if (def.scope && def.scope !== 'any') requireScope(actor, def.scope);
-  return actor;
-}
-
-/** The request body: parsed JSON (not yet checked against the contract) or the stream of it. */
-async function readBody(req: Request, res: Response, deps: AppDeps, def: RouteDef, kind: BodyKind): Promise<unknown> {
-  if (!def.body || !hasBody(req)) return kind === 'stream' ? ({ chunks: [] } satisfies StreamedBody) : undefined;
-  if (!req.is(JSON_TYPES)) {
-    fail('unsupported_media_type', 'send the body as JSON with Content-Type: application/json');
-  }
-  if (kind === 'json') {
-    await runParser(req, res, jsonParser(def.maxBodyBytes ?? deps.config.bodyLimit));
-    return req.body;
-  }
-  // The JSON parser's rule for the rest: UTF-8 or no charset at all.
-  const charset = /;\s*charset=([^;\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1]?.replace(/"/g, '').toLowerCase();
-  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-    fail('unsupported_media_type', `unsupported charset "${charset.toUpperCase()}"`);
-  }
-  return { chunks: boundedChunks(req, def.maxBodyBytes ?? 0) } satisfies StreamedBody;
-}
-
-function parseInput<D extends RouteDef>(def: D, req: Request, body: unknown): RouteParsed<D> {
-  return {
-    params: parse(def.params, req.params, 'params'),
-    query: parse(def.query, req.query, 'query'),
-    body: parse(def.body, body, 'body'),
-  } as RouteParsed<D>;
-}
-
-/** The handler's result as the answer: 204, a non-JSON body, or JSON with its ETag (and 304 when it matches). */
-function present(req: Request, res: Response, deps: AppDeps, def: RouteDef, result: unknown): void {
-  // A streaming handler (the change feed) has answered and owns the response from here on.
-  if (res.headersSent) return;
-  if (def.status === 204) {
-    res.status(204).end();
-    return;
-  }
-  if (def.produces) {
-    res.status(def.status).type(def.produces).send(result as string);
-    return;
-  }
-  if (deps.config.validateResponses && def.response) {
-    const checked = def.response.safeParse(result);
-    if (!checked.success) {
-      throw new Error(`response of ${def.method} ${def.path} breaks the contract: ${checked.error.message}`);
-    }
-  }
-  // Serialised once: the same text is hashed for the ETag and sent.
-  const json = JSON.stringify(result);
-  if (def.method === 'GET') {
-    if (!res.get('etag')) res.set('ETag', etagOfJson(json));
-    if (notModified(req, String(res.get('etag')))) {
-      res.status(304).end();
-      return;
-    }
-  }
-  res.status(def.status).type('application/json').send(json);
-}
-
-function methodOf(def: RouteDef) {
-  return def.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
-}
-
 function route<D extends RouteDef>(
   router: Router,
   deps: AppDeps,
@@ -177,12 +110,56 @@ function route<D extends RouteDef>(
   kind: BodyKind,
   handle: (actor: Actor, body: unknown, req: Request, res: Response) => Promise<unknown>,
 ): void {
-  router[methodOf(def)](expressPath(def.path), async (req: Request, res: Response) => {
+  const method = def.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
+  router[method](expressPath(def.path), async (req: Request, res: Response) => {
     res.locals.route = def.path;
-    const actor = await caller(req, res, deps, def);
-    // After authentication: a caller without a valid token learns nothing from how its body would have fared.
-    const body = await readBody(req, res, deps, def, kind);
-    present(req, res, deps, def, await handle(actor, body, req, res));
+    const actor = await authenticate(req, res, deps);
+    if (def.scope && def.scope !== 'any') requireScope(actor, def.scope);
+    let body: unknown = kind === 'stream' ? ({ chunks: [] } satisfies StreamedBody) : undefined;
+    if (def.body && hasBody(req)) {
+      if (!req.is(JSON_TYPES)) {
+        fail('unsupported_media_type', 'send the body as JSON with Content-Type: application/json');
+      }
+      // After authentication: a caller without a valid token learns nothing from how its body would have fared.
+      if (kind === 'json') {
+        await runParser(req, res, jsonParser(def.maxBodyBytes ?? deps.config.bodyLimit));
+        body = req.body;
+      } else {
+        // The JSON parser's rule for the rest: UTF-8 or no charset at all.
+        const charset = /;\s*charset=([^;\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1]?.replace(/"/g, '').toLowerCase();
+        if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+          fail('unsupported_media_type', `unsupported charset "${charset.toUpperCase()}"`);
+        }
+        body = { chunks: boundedChunks(req, def.maxBodyBytes ?? 0) } satisfies StreamedBody;
+      }
+    }
+    const result = await handle(actor, body, req, res);
+    // A streaming handler (the change feed) has answered and owns the response from here on.
+    if (res.headersSent) return;
+    if (def.status === 204) {
+      res.status(204).end();
+      return;
+    }
+    if (def.produces) {
+      res.status(def.status).type(def.produces).send(result as string);
+      return;
+    }
+    if (deps.config.validateResponses && def.response) {
+      const checked = def.response.safeParse(result);
+      if (!checked.success) {
+        throw new Error(`response of ${def.method} ${def.path} breaks the contract: ${checked.error.message}`);
+      }
+    }
+    // Serialised once: the same text is hashed for the ETag and sent.
+    const json = JSON.stringify(result);
+    if (def.method === 'GET') {
+      if (!res.get('etag')) res.set('ETag', etagOfJson(json));
+      if (notModified(req, String(res.get('etag')))) {
+        res.status(304).end();
+        return;
+      }
+    }
+    res.status(def.status).type('application/json').send(json);
   });
 }
 
@@ -191,44 +168,13 @@ function route<D extends RouteDef>(
  * returns the response body (already in the contract's shape), or sets headers on `res` itself.
  */
 export function bind<D extends RouteDef>(router: Router, deps: AppDeps, def: D, handler: Handler<D>): void {
-  route(router, deps, def, 'json', (actor, body, req, res) => handler({ actor, input: parseInput(def, req, body), req, res }));
-}
-
-const ignore = () => {};
-
-/**
- * bind(), for a route whose first reads depend only on the workspace and the input (a run's prompt and setup, which
- * are time to first token). When the bearer secret has authenticated in this process before, its workspace is known
- * (auth.ts workspaceHint): the body is then read and checked while authentication runs, and `early(workspace,
- * input)` starts at once. The handler gets those reads only if the caller is of that workspace, and must decide on
- * the caller before it uses them. What anyone is answered does not change, nor its precedence: authentication and
- * scope first, then the input, then the handler; an early read's own failure surfaces only where the handler awaits it.
- */
-export function bindEarly<D extends RouteDef, E>(
-  router: Router,
-  deps: AppDeps,
-  def: D,
-  early: (workspaceId: string, input: RouteParsed<D>) => Promise<E>,
-  handler: (h: HandlerInput<D> & { early: Promise<E> | undefined }) => Promise<unknown>,
-): void {
-  router[methodOf(def)](expressPath(def.path), async (req: Request, res: Response) => {
-    res.locals.route = def.path;
-    const hint = workspaceHint(req, deps);
-    if (hint === undefined) {
-      const actor = await caller(req, res, deps, def);
-      const input = parseInput(def, req, await readBody(req, res, deps, def, 'json'));
-      present(req, res, deps, def, await handler({ actor, input, req, res, early: undefined }));
-      return;
-    }
-    const authenticated = caller(req, res, deps, def);
-    const checked = readBody(req, res, deps, def, 'json').then((body) => parseInput(def, req, body));
-    const reads = checked.then((input) => early(hint, input));
-    // Each is awaited below, in order, or not at all (when an earlier one refused): none may go unhandled.
-    for (const p of [authenticated, checked, reads]) p.catch(ignore);
-    const actor = await authenticated;
-    const input = await checked;
-    const result = await handler({ actor, input, req, res, early: actor.workspaceId === hint ? reads : undefined });
-    present(req, res, deps, def, result);
+  route(router, deps, def, 'json', (actor, body, req, res) => {
+    const input = {
+      params: parse(def.params, req.params, 'params'),
+      query: parse(def.query, req.query, 'query'),
+      body: parse(def.body, body, 'body'),
+    } as RouteParsed<D>;
+    return handler({ actor, input, req, res });
   });
 }
 

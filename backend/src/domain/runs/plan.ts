@@ -89,23 +89,15 @@ function frontMatterParameters(raw: Record<string, unknown> | undefined): RunPar
   return parsed.data;
 }
 
-/** What a run is planned from: the prompt with its path and the ref's commit, and the workspace's run setup. */
-export type RunReads = [Awaited<ReturnType<typeof findPromptAtRef>>, Awaited<ReturnType<typeof readRunSetup>>];
-
-/**
- * The run's reads, side by side (each round trip is time to first token). They decide nothing: only a workspace id
- * chooses what they see, and prepareRun uses them after it has checked the caller, so a route may start them before
- * authentication has finished (bind.ts `early`).
- */
-export function readRunInputs(pool: PlanDeps['pool'], workspaceId: string, promptRef: string, ref: string | undefined): Promise<RunReads> {
-  return Promise.all([findPromptAtRef(pool, workspaceId, promptRef, ref), readRunSetup(pool, workspaceId)]);
-}
-
-/** `reads`: readRunInputs for this actor's workspace, this prompt and ref, if already started. */
-export async function prepareRun(deps: PlanDeps, actor: Actor, promptRef: string, spec: RunSpec, reads?: Promise<RunReads>): Promise<PreparedRun> {
+export async function prepareRun(deps: PlanDeps, actor: Actor, promptRef: string, spec: RunSpec): Promise<PreparedRun> {
   requireWrite(actor, 'running a prompt');
   const { db, pool } = deps;
-  const [{ prompt, path, commit }, settings] = await (reads ?? readRunInputs(pool, actor.workspaceId, promptRef, spec.ref));
+  // Two reads side by side (the prompt with its path and the ref's commit, and the run setup): each round trip is
+  // time to first token.
+  const [{ prompt, path, commit }, settings] = await Promise.all([
+    findPromptAtRef(pool, actor.workspaceId, promptRef, spec.ref),
+    readRunSetup(pool, actor.workspaceId),
+  ]);
   const content = commit.id === prompt.headCommitId ? prompt.headText : await readText(db, commit.id);
   const parsed = parseCommitText(commit.id, content);
   const rendered = renderPrompt(parsed, spec.variables, { strict: true });

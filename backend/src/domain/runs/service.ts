@@ -7,7 +7,7 @@ import type { Actor } from '../actor.js';
 import { CircuitBreaker } from './breaker.js';
 import { executeRun, type ExecuteDeps } from './execute.js';
 import { newRunId, recordRun } from './log.js';
-import { prepareRun, type PreparedRun, type RunReads, type RunSpec } from './plan.js';
+import { prepareRun, type PreparedRun, type RunSpec } from './plan.js';
 
 /** What the run use cases need: the database, the secret box, the settings and this process's circuit breaker. */
 export interface RunsContext {
@@ -29,8 +29,8 @@ export interface RunObserver {
   delta?(text: string): void;
 }
 
-export function prepare(ctx: RunsContext, actor: Actor, promptRef: string, spec: RunSpec, reads?: Promise<RunReads>): Promise<PreparedRun> {
-  return prepareRun({ db: ctx.db, pool: ctx.pool, box: ctx.box, defaultMaxTokens: ctx.config.defaultMaxTokens }, actor, promptRef, spec, reads);
+export function prepare(ctx: RunsContext, actor: Actor, promptRef: string, spec: RunSpec): Promise<PreparedRun> {
+  return prepareRun({ db: ctx.db, pool: ctx.pool, box: ctx.box, defaultMaxTokens: ctx.config.defaultMaxTokens }, actor, promptRef, spec);
 }
 
 /** Executes a prepared run along its chain and logs it (every outcome, cancellations included). */

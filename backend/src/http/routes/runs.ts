@@ -6,10 +6,10 @@ import { DomainError } from '../../domain/errors.js';
 import { compareOutputs } from '../../domain/runs/compare.js';
 import { deleteProviderKey, listProviderKeys, setProviderKey, type ProviderKeyRow } from '../../domain/runs/keys.js';
 import { getRun, listRuns } from '../../domain/runs/log.js';
-import { readRunInputs, type PreparedRun } from '../../domain/runs/plan.js';
+import type { PreparedRun } from '../../domain/runs/plan.js';
 import { createRunsContext, execute, prepare, type RunObserver, type RunsContext } from '../../domain/runs/service.js';
 import { monthOf, readRunSettings, spentThisMonth, updateRunSettings } from '../../domain/runs/settings.js';
-import { bind, bindEarly } from '../bind.js';
+import { bind } from '../bind.js';
 import type { AppDeps } from '../context.js';
 import { problemBody } from '../problem.js';
 import { openSse } from '../sse.js';
@@ -113,36 +113,28 @@ export function runRoutes(router: Router, deps: AppDeps): void {
   bind(router, deps, routes.listRuns, async ({ actor, input }) => listRuns(deps.db, actor, input.query));
   bind(router, deps, routes.getRun, async ({ actor, input }) => getRun(deps.db, actor, input.params.id));
 
-  bindEarly(
-    router,
-    deps,
-    routes.runPrompt,
-    // Started while the token is being checked, once its workspace is known: the token's round trip and the run's
-    // reads overlap instead of following each other, and both are time to first token.
-    (workspaceId, input) => readRunInputs(deps.pool, workspaceId, input.params.prompt, input.body.ref),
-    async ({ actor, input, req, res, early }) => {
-      const { ref, variables, input: userInput, model, chain, parameters, stream } = input.body;
-      // Every refusal (validation, keys, budget) happens here, before anything is sent, stored or paid for.
-      const prepared = await prepare(ctx, actor, input.params.prompt, { ref, variables, input: userInput, model, chain, parameters }, early);
-      const signal = clientGone(res);
-      if (!wantsStream(req, stream)) {
-        const run = await execute(ctx, actor, prepared, { stream: false, signal });
-        if (run.status === 'cancelled') return void res.status(499).end();
-        if (run.status === 'failed') throw failure(run);
-        return run;
-      }
-      const out = openEventStream(req, res, heartbeatMs);
-      try {
-        const run = await execute(ctx, actor, prepared, { stream: true, signal, observer: streamObserver(out, undefined, null) });
-        out.send('done', run);
-      } catch (err) {
-        out.send('error', problemBody('internal', 'the run could not be completed; it has been logged'));
-        deps.logger.error({ err }, 'run stream failed');
-      } finally {
-        out.end();
-      }
-    },
-  );
+  bind(router, deps, routes.runPrompt, async ({ actor, input, req, res }) => {
+    const { ref, variables, input: userInput, model, chain, parameters, stream } = input.body;
+    // Every refusal (validation, keys, budget) happens here, before anything is sent, stored or paid for.
+    const prepared = await prepare(ctx, actor, input.params.prompt, { ref, variables, input: userInput, model, chain, parameters });
+    const signal = clientGone(res);
+    if (!wantsStream(req, stream)) {
+      const run = await execute(ctx, actor, prepared, { stream: false, signal });
+      if (run.status === 'cancelled') return void res.status(499).end();
+      if (run.status === 'failed') throw failure(run);
+      return run;
+    }
+    const out = openEventStream(req, res, heartbeatMs);
+    try {
+      const run = await execute(ctx, actor, prepared, { stream: true, signal, observer: streamObserver(out, undefined, null) });
+      out.send('done', run);
+    } catch (err) {
+      out.send('error', problemBody('internal', 'the run could not be completed; it has been logged'));
+      deps.logger.error({ err }, 'run stream failed');
+    } finally {
+      out.end();
+    }
+  });
 
   bind(router, deps, routes.compareRuns, async ({ actor, input, req, res }) => {
     const { sides, variables, input: userInput, chain, parameters, stream } = input.body;
