@@ -1,11 +1,12 @@
 /**
  * `npm run bench -- vscode [keystrokes] [commits]`: the extension in the real VS Code extension host (code-server,
  * extension/host) against a backend in a child process.
- * - keystroke: an edit typed into a real editor bound to a draft, until a stock y-websocket client on the same draft
- *   has it in its document; typing starts once the workbench has settled (the host's loop quiet for 3 s: VS Code's
- *   built-in markdown extensions activate in waves for seconds after a markdown editor opens). `keystroke_in_host`
- *   is the same keystrokes from when the extension host had the change, which leaves out the workbench's round trip
- *   of the edit; the host's loop stalls while typing are counted;
+ * - keystroke: a character typed into the editor of a real workbench (Playwright key input, after the editor has been
+ *   open 10 s), until a stock y-websocket client on the same draft has it in its document;
+ * - keystroke_edit_api: the same made by the extension host itself with editor.edit (the edit goes to the workbench
+ *   and back: a hop more than typing), once the host's loop has been quiet for 3 s (VS Code's built-in markdown
+ *   extensions activate in waves for seconds after a markdown editor opens); keystroke_in_host: those from when the
+ *   host had the change; the host's loop stalls while they were made are counted;
  * - tree refresh: a commit made over HTTP, until the extension's tree has redrawn the prompt with the new head (the
  *   feed event, the invalidation, the refetch of its branches);
  * - baseline: a bare y-websocket client's edit until another bare client has it, through the same server, same run.
@@ -24,6 +25,7 @@ import { migrate } from '../backend/src/db/migrate.js';
 import { createPool } from '../backend/src/db/pool.js';
 import { createPrisma } from '../backend/src/db/prisma.js';
 import { host } from '../extension/test/support/host.js';
+import { editorText, openLibrary, signIn } from '../extension/test/support/workbench.js';
 import { numberOption } from './lib/args.js';
 import { benchWorkspace, scratchDatabase } from './lib/database.js';
 
@@ -32,6 +34,8 @@ const extensionPath = path.join(here, '../extension');
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const marker = (i: number) => String.fromCharCode(0x4e00 + i);
+/** How long after the editor opens typing in the workbench begins (the in-host phase waits for a quiet loop, about 9 s). */
+const SETTLE_MS = 10_000;
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -67,6 +71,61 @@ function bareClient(baseUrl: string, token: string, room: string) {
   const provider = new WebsocketProvider(baseUrl.replace(/^http/, 'ws') + '/collab', room, doc, { WebSocketPolyfill: Authorized as never, disableBc: true });
   const synced = new Promise<void>((r) => provider.once('sync', () => r()));
   return { doc, text: doc.getText(DRAFT_TEXT), provider, synced, close: () => (provider.destroy(), doc.destroy()) };
+}
+
+/** Notes when each marker 0..n-1 first shows in a bare client's text. */
+function arrivals(text: Y.Text, n: number): Map<number, number> {
+  const arrived = new Map<number, number>();
+  text.observe(() => {
+    const t = now();
+    const s = text.toString();
+    for (let i = arrived.size; i < n; i++) {
+      if (!s.includes(marker(i))) break;
+      arrived.set(i, t);
+    }
+  });
+  return arrived;
+}
+
+/**
+ * Keystrokes as a person types them: key input into the editor of a real workbench (Playwright's insertText, one
+ * character each), which reaches the extension host the way typing does, in one hop. Until a stock client on the
+ * same draft has each one. Typing starts `settleMs` after the editor shows the prompt.
+ */
+async function typedInWorkbench(
+  backendUrl: string,
+  secret: string,
+  prompt: { id: string; title: string; path: string },
+  keystrokes: number,
+  settleMs: number,
+): Promise<number[]> {
+  const watcher = bareClient(backendUrl, secret, `${prompt.id}/main`);
+  await watcher.synced;
+  const arrived = arrivals(watcher.text, keystrokes);
+  const settings = { 'rocqet.serverUrl': backendUrl, 'rocqet.registerMcpServer': false, 'workbench.startupEditor': 'none', 'remote.autoForwardPorts': false, 'workbench.tips.enabled': false };
+  const wb = await host.openWorkbench({ extensionPath, settings });
+  try {
+    const { page } = wb;
+    await signIn(page, secret);
+    const rows = await openLibrary(page);
+    await rows.filter({ hasText: prompt.title }).first().click();
+    await page.locator('.tab', { hasText: `${prompt.path}@main.prompt.md` }).first().waitFor();
+    for (const end = Date.now() + 30_000; !(await editorText(page)).startsWith(prompt.title) && Date.now() < end; ) await sleep(100);
+    await page.locator('.editor-instance .view-lines').click();
+    await page.keyboard.press('Control+End');
+    await sleep(settleMs);
+    const sent = new Map<number, number>();
+    for (let i = 0; i < keystrokes; i++) {
+      sent.set(i, now());
+      await page.keyboard.insertText(marker(i));
+      await sleep(30);
+    }
+    for (const end = Date.now() + 10_000; arrived.size < keystrokes && Date.now() < end; ) await sleep(20);
+    return [...sent].flatMap(([i, t0]) => (arrived.has(i) ? [arrived.get(i)! - t0] : []));
+  } finally {
+    await wb.close();
+    watcher.close();
+  }
 }
 
 /** Two bare clients: one inserts a marker, the clock stops when the other's text has it. */
@@ -119,20 +178,12 @@ export async function run(args: string[]): Promise<object> {
     const typed = await client.createPrompt({ body: { title: 'Typed', content: 'Typed into.\n' } });
     const tree = await client.createPrompt({ body: { title: 'Committed', content: 'c0\n' } });
     const base = await client.createPrompt({ body: { title: 'Baseline', content: 'b\n' } });
+    const byHand = await client.createPrompt({ body: { title: 'Typed by hand', content: 'Typed by hand.\n' } });
 
     // The other side of the keystrokes: a stock client on the draft, noting when each marker arrives.
     watcher = bareClient(backend.url, ws.secret, `${typed.id}/main`);
     await watcher.synced;
-    const arrived = new Map<number, number>();
-    const w = watcher;
-    w.text.observe(() => {
-      const t = now();
-      const s = w.text.toString();
-      for (let i = arrived.size; i < keystrokes; i++) {
-        if (!s.includes(marker(i))) break;
-        arrived.set(i, t);
-      }
-    });
+    const arrived = arrivals(watcher.text, keystrokes);
 
     const sent = new Map<number, number>();
     const changed = new Map<number, number>();
@@ -180,22 +231,27 @@ export async function run(args: string[]): Promise<object> {
     const fromHost = [...changed].flatMap(([i, t0]) => (arrived.has(i) ? [arrived.get(i)! - t0] : []));
     const trees = [...committedAt].flatMap(([seq, t0]) => (shown.has(seq) ? [shown.get(seq)! - t0] : []));
     const base_ = await baseline(backend.url, ws.secret, `${base.id}/main`, keystrokes);
+    const typed_ = await typedInWorkbench(backend.url, ws.secret, { id: byHand.id, title: 'Typed by hand', path: byHand.path }, keystrokes, SETTLE_MS);
     const host = hostInfo();
     console.error(
-      `vscode bench: ${keys.length}/${keystrokes} keystrokes, ${trees.length}/${commits} tree refreshes, code-server ${host?.codeServer} ` +
+      `vscode bench: ${typed_.length}/${keystrokes} keystrokes typed in the workbench, ${keys.length}/${keystrokes} through the editor API, ${trees.length}/${commits} tree refreshes, code-server ${host?.codeServer} ` +
         `(VS Code ${host?.vscode}, Node ${host?.nodeVersion}), load average ${loadavg().map((n) => n.toFixed(2)).join(' ')}; ` +
         `typing began ${settledMs} ms after the editor opened, once the host’s loop was quiet for 3 s; while typing, the host's loop ` +
         `stalled ${stalls.length} times over 20 ms (longest ${Math.max(0, ...stalls).toFixed(0)} ms, ${stalls.reduce((a, b) => a + b, 0).toFixed(0)} ms in all)`,
     );
     return {
       bench: 'vscode',
-      keystroke_p50_ms: percentile(keys, 50),
-      keystroke_p99_ms: percentile(keys, 99),
+      keystroke_p50_ms: percentile(typed_, 50),
+      keystroke_p99_ms: percentile(typed_, 99),
       tree_refresh_p50_ms: percentile(trees, 50),
       tree_refresh_p99_ms: percentile(trees, 99),
       baseline_yjs_p50_ms: percentile(base_, 50),
       baseline_yjs_p99_ms: percentile(base_, 99),
-      // The same keystrokes from the moment the extension host had them (its document changed): the extension's own
+      // Keystrokes made by the extension host through the editor API (editor.edit): the edit goes to the workbench
+      // and back before the host has it, a hop more than typing.
+      keystroke_edit_api_p50_ms: percentile(keys, 50),
+      keystroke_edit_api_p99_ms: percentile(keys, 99),
+      // Those from the moment the extension host had them (its document changed): the extension's own
       // path and the network, without the workbench's round trip of the edit and the host's queue in front of it.
       keystroke_in_host_p50_ms: percentile(fromHost, 50),
       keystroke_in_host_p99_ms: percentile(fromHost, 99),

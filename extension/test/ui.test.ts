@@ -11,26 +11,11 @@ import type { Locator, Page } from 'playwright-core';
 import { addMemberWithToken } from '../../backend/test/support/api.js';
 import { startTestApp, type TestApp } from '../../backend/test/support/app.js';
 import { host, type Workbench } from './support/host.js';
-const { hostProblem, openWorkbench, runCommand, screenshot } = host;
+import { editorText, openLibrary, signIn } from './support/workbench.js';
+const { hostProblem, openWorkbench, screenshot } = host;
 
 const extensionPath = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const demoCsv = path.resolve(process.env.ROCQET_SHARED_DATA ?? path.join(extensionPath, '../../shared/data'), 'awesome-chatgpt-prompts.csv');
-
-async function signIn(page: Page, token: string): Promise<void> {
-  await runCommand(page, 'Rocqet: Sign In', { opensInput: true });
-  const input = page.locator('.quick-input-widget input[type="password"]');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(token);
-  await page.keyboard.press('Enter');
-  await page.locator('.statusbar-item', { hasText: 'connected' }).first().waitFor({ timeout: 30_000 });
-}
-
-async function openLibrary(page: Page): Promise<Locator> {
-  await page.locator('.activitybar .action-item a[aria-label^="Rocqet"]').first().click();
-  const pane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Library' }) }).first();
-  await pane.locator('.pane-body').waitFor();
-  return pane.locator('.monaco-list-row');
-}
 
 /** The lowest and highest positions among the library's drawn top-level rows, and how many top-level rows it has. */
 async function drawnRange(page: Page): Promise<{ first: number; last: number; size: number }> {
@@ -64,15 +49,6 @@ async function scrollToRow(page: Page, rows: Locator, text: string | RegExp, dir
       return direction === 'down' ? now.last > before.last : now.first < before.first;
     }, 'the library to scroll');
   }
-}
-
-/** The text of the visible editor, as Monaco renders it (spaces as U+00A0). */
-async function editorText(page: Page): Promise<string> {
-  // A string, evaluated in the page: these tests compile without the DOM library.
-  return page.evaluate(`[...document.querySelectorAll('.editor-instance .view-lines .view-line')]
-    .sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))
-    .map((l) => l.innerText.replace(/\\u00a0/g, ' '))
-    .join('\\n')`);
 }
 
 /**
